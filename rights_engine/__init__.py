@@ -1,0 +1,49 @@
+"""rights-engine: which labour and social-insurance rights apply to a Chinese gig worker, and which
+policy clause grants each one.
+
+    from rights_engine import evaluate, WorkerProfile
+    result = evaluate({"work_province": "湖南省", "occupation": "delivery_rider"}, lang="en")
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+import datetime as _dt
+import threading as _threading
+from typing import Any, Optional
+
+from .profile import ProfileError, WorkerProfile
+from .result import Result
+
+__all__ = ["evaluate", "WorkerProfile", "Result", "ProfileError", "Engine", "__version__"]
+
+_default: Optional[Any] = None
+_default_lock = _threading.Lock()
+
+
+def _engine() -> Any:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                from .engine import Engine
+
+                _default = Engine()
+    return _default
+
+
+def evaluate(profile: Any, as_of: Optional[_dt.date] = None, lang: str = "zh", explain: bool = False) -> Result:
+    """Evaluate one worker's profile (a :class:`WorkerProfile` or a dict) against the shipped rule base.
+
+    Raises :class:`ProfileError` (a ``ValueError``) naming every bad field.
+    """
+    return _engine().evaluate(profile, as_of=as_of, lang=lang, explain=explain)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Engine":
+        from .engine import Engine
+
+        return Engine
+    raise AttributeError(name)

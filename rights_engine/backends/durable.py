@@ -1,0 +1,231 @@
+"""The durable-rules backend: the condition AST compiled to durable-rules patterns.
+
+Each rule becomes two durable-rules rules, ``<n>:T`` (the condition is surely true) and ``<n>:F``
+(surely false); neither firing means *unknown*. Facts are flattened so that the engine never meets a
+missing attribute, a ``None``, a string or a ``NaN``:
+
+- an enum/bool fact becomes one 0/1 flag per domain value ("this value is still possible");
+- a number becomes a value (0 when unknown) plus a 0/1 "known" flag.
+
+So ``T(x in V)`` = every value outside V is impossible, ``F(x in V)`` = every value in V is impossible,
+``T(and) = and(T)``, ``F(and) = or(F)``, ``T(not a) = F(a)``: exactly the Kleene semantics of
+:mod:`rights_engine.backends.python`.
+
+The C extension is driven directly (no ``durable.lang``, no ``engine.Host``): those start dispatcher
+threads that steal pending actions. Every compiled ruleset has a lock, a fresh session per call and
+``delete_state`` after it, so at most one session is ever live and sids can never collide.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..conditions import And, Compare, Const, Member, Node, Not, Or
+from ..facts import FactSpec
+from ..factset import FactValues, Truth
+
+JsonPattern = dict[str, Any]
+
+#: durable-rules hangs creating a ruleset of more than ~512 rules: stay well below.
+MAX_RULES_PER_RULESET = 400
+_TYPE = {"t": "p"}
+_NEVER: JsonPattern = {"t": "never"}
+
+
+class BackendUnavailable(RuntimeError):
+    """durable-rules cannot be imported on this interpreter (e.g. CPython 3.13)."""
+
+
+def _engine() -> Any:
+    try:
+        import durable_rules_engine  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - depends on the interpreter
+        raise BackendUnavailable(f"durable-rules is not available: {exc}") from exc
+    return durable_rules_engine
+
+
+def available() -> bool:
+    try:
+        _engine()
+    except BackendUnavailable:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each fact lives in the flattened durable fact."""
+
+    specs: Mapping[str, FactSpec]
+    keys: Mapping[str, str]
+
+    @classmethod
+    def of(cls, schema: Mapping[str, FactSpec]) -> _Layout:
+        return cls(schema, {name: f"f{i}" for i, name in enumerate(sorted(schema))})
+
+    def flag(self, name: str, value: object) -> str:
+        return f"{self.keys[name]}_{self.specs[name].domain.index(value)}"
+
+    def flatten(self, facts: FactValues) -> dict[str, Any]:
+        out: dict[str, Any] = dict(_TYPE)
+        for name, spec in self.specs.items():
+            key = self.keys[name]
+            value = facts[name]
+            if spec.kind == "number":
+                out[key] = 0.0 if value is None else value
+                out[f"{key}_k"] = 0 if value is None else 1
+            else:
+                assert isinstance(value, frozenset)
+                for i, option in enumerate(spec.domain):
+                    out[f"{key}_{i}"] = 1 if option in value else 0
+        return out
+
+
+def _all(patterns: list[JsonPattern]) -> JsonPattern:
+    if any(p is _NEVER for p in patterns):
+        return _NEVER
+    patterns = [p for p in patterns if p]
+    if not patterns:
+        return {}
+    return patterns[0] if len(patterns) == 1 else {"$and": patterns}
+
+
+def _any(patterns: list[JsonPattern]) -> JsonPattern:
+    if any(not p for p in patterns):
+        return {}
+    patterns = [p for p in patterns if p is not _NEVER]
+    if not patterns:
+        return _NEVER
+    return patterns[0] if len(patterns) == 1 else {"$or": patterns}
+
+
+_NEGATED_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_DURABLE_OP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+
+
+def _patterns(node: Node, layout: _Layout) -> tuple[JsonPattern, JsonPattern]:
+    """(pattern matching when surely true, pattern matching when surely false); {} = always."""
+    if isinstance(node, Const):
+        return ({}, _NEVER) if node.value else (_NEVER, {})
+    if isinstance(node, Member):
+        domain = layout.specs[node.field].domain
+        inside = [v for v in domain if v in node.values]
+        outside = [v for v in domain if v not in node.values]
+        impossible_inside = _all([{layout.flag(node.field, v): 0} for v in inside]) if inside else {}
+        impossible_outside = _all([{layout.flag(node.field, v): 0} for v in outside]) if outside else {}
+        surely_in, surely_out = impossible_outside, impossible_inside
+        return (surely_out, surely_in) if node.negated else (surely_in, surely_out)
+    if isinstance(node, Compare):
+        key = layout.keys[node.field]
+        known = {f"{key}_k": 1}
+        true = _all([known, {_DURABLE_OP[node.op]: {key: node.value}}])
+        false = _all([known, {_DURABLE_OP[_NEGATED_OP[node.op]]: {key: node.value}}])
+        return true, false
+    if isinstance(node, Not):
+        true, false = _patterns(node.item, layout)
+        return false, true
+    if isinstance(node, (And, Or)):
+        parts = [_patterns(item, layout) for item in node.items]
+        trues = [t for t, _ in parts]
+        falses = [f for _, f in parts]
+        if isinstance(node, And):
+            return _all(trues), _any(falses)
+        return _any(trues), _all(falses)
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+def _rule(pattern: JsonPattern) -> dict[str, Any]:
+    return {"all": [{"m": _all([dict(_TYPE), pattern])}]}
+
+
+@dataclass
+class _Ruleset:
+    handle: int
+    names: dict[str, str]  # durable rule name -> our rule id (+ ":T"/":F")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
+
+
+@dataclass
+class DurableRules:
+    """Rules compiled into one or more durable-rules rulesets (≤ 400 durable rules each)."""
+
+    layout: _Layout
+    rule_ids: tuple[str, ...]
+    always: dict[str, Truth]
+    rulesets: list[_Ruleset]
+    closed: bool = False
+
+    def run(self, facts: FactValues) -> dict[str, Truth]:
+        if self.closed:
+            raise RuntimeError("this compiled rule set was closed")
+        engine = _engine()
+        fact = self.layout.flatten(facts)
+        result: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
+        result.update(self.always)
+        for ruleset in self.rulesets:
+            with ruleset.lock:
+                sid = str(next(ruleset.sids))
+                message = json.dumps({**fact, "sid": sid, "id": "profile"})
+                try:
+                    status = engine.assert_fact(ruleset.handle, message)
+                    if status[0] == 0:
+                        state = status[1]
+                        action = engine.start_action_for_state(ruleset.handle, state)
+                        fired: list[str] = []
+                        if action:
+                            fired.extend(json.loads(action[1]))
+                            while True:
+                                more = engine.complete_and_start_action(ruleset.handle, state)
+                                if not more:
+                                    break
+                                fired.extend(json.loads(more))
+                        for name in fired:
+                            rule_id, verdict = ruleset.names[name].rsplit(":", 1)
+                            result[rule_id] = verdict == "T"
+                finally:
+                    engine.delete_state(ruleset.handle, sid)
+        return result
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        engine = _engine()
+        for ruleset in self.rulesets:
+            with ruleset.lock:
+                engine.delete_ruleset(ruleset.handle)
+
+
+class DurableBackend:
+    name = "durable"
+
+    def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
+        engine = _engine()
+        layout = _Layout.of(schema)
+        always: dict[str, Truth] = {}
+        definitions: list[tuple[str, JsonPattern]] = []
+        for rule_id, node in rules:
+            true, false = _patterns(node, layout)
+            if not true:
+                always[rule_id] = True
+            elif not false:
+                always[rule_id] = False
+            else:
+                for verdict, pattern in (("T", true), ("F", false)):
+                    if pattern is not _NEVER:
+                        definitions.append((f"{rule_id}:{verdict}", pattern))
+        rulesets: list[_Ruleset] = []
+        for start in range(0, len(definitions), MAX_RULES_PER_RULESET):
+            chunk = definitions[start:start + MAX_RULES_PER_RULESET]
+            names = {f"r{i}": name for i, (name, _) in enumerate(chunk)}
+            body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(chunk)}
+            handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
+            rulesets.append(_Ruleset(handle, names))
+        return DurableRules(layout, tuple(rule_id for rule_id, _ in rules), always, rulesets)

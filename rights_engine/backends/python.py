@@ -1,0 +1,147 @@
+"""The plain-Python backend: each condition becomes a tree of closures (no ``eval``).
+
+This is the reference semantics of the condition language (Kleene three-valued logic over
+possibility sets); every other backend must agree with it.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..conditions import And, Atom, Compare, Const, Member, Node, Not, Or
+from ..factset import FactValues, Truth
+
+Predicate = Callable[[FactValues], Truth]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _member(node: Member) -> Predicate:
+    field, values, negated = node.field, node.values, node.negated
+
+    def run(facts: FactValues) -> Truth:
+        possible = facts[field]
+        assert isinstance(possible, frozenset)
+        inside = possible <= values
+        outside = possible.isdisjoint(values)
+        if inside:
+            return not negated
+        if outside:
+            return negated
+        return None
+
+    return run
+
+
+def _compare(node: Compare) -> Predicate:
+    field, op, value = node.field, _OPS[node.op], node.value
+
+    def run(facts: FactValues) -> Truth:
+        actual = facts[field]
+        if actual is None:
+            return None
+        assert isinstance(actual, float)
+        return op(actual, value)
+
+    return run
+
+
+def _and(preds: tuple[Predicate, ...]) -> Predicate:
+    def run(facts: FactValues) -> Truth:
+        result: Truth = True
+        for pred in preds:
+            truth = pred(facts)
+            if truth is False:
+                return False
+            if truth is None:
+                result = None
+        return result
+
+    return run
+
+
+def _or(preds: tuple[Predicate, ...]) -> Predicate:
+    def run(facts: FactValues) -> Truth:
+        result: Truth = False
+        for pred in preds:
+            truth = pred(facts)
+            if truth is True:
+                return True
+            if truth is None:
+                result = None
+        return result
+
+    return run
+
+
+def _not(pred: Predicate) -> Predicate:
+    def run(facts: FactValues) -> Truth:
+        truth = pred(facts)
+        return None if truth is None else not truth
+
+    return run
+
+
+def compile_condition(node: Node) -> Predicate:
+    """Compile one AST into a predicate."""
+    if isinstance(node, Const):
+        value = node.value
+        return lambda facts: value
+    if isinstance(node, Member):
+        return _member(node)
+    if isinstance(node, Compare):
+        return _compare(node)
+    if isinstance(node, Not):
+        return _not(compile_condition(node.item))
+    if isinstance(node, And):
+        return _and(tuple(compile_condition(item) for item in node.items))
+    if isinstance(node, Or):
+        return _or(tuple(compile_condition(item) for item in node.items))
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+def evaluate(node: Node, facts: FactValues) -> Truth:
+    """Evaluate one condition (uncompiled convenience; same semantics)."""
+    return compile_condition(node)(facts)
+
+
+def atom_truths(node: Node, facts: FactValues) -> list[tuple[Atom, Truth]]:
+    """Every atom of ``node`` with its own truth, for explanations ("why not", "needs")."""
+    out: list[tuple[Atom, Truth]] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, (Member, Compare)):
+            out.append((n, compile_condition(n)(facts)))
+        elif isinstance(n, Not):
+            walk(n.item)
+        elif isinstance(n, (And, Or)):
+            for item in n.items:
+                walk(item)
+
+    walk(node)
+    return out
+
+
+@dataclass
+class PythonRules:
+    predicates: tuple[tuple[str, Predicate], ...]
+
+    def run(self, facts: FactValues) -> dict[str, Truth]:
+        return {rule_id: pred(facts) for rule_id, pred in self.predicates}
+
+    def close(self) -> None:
+        return None
+
+
+class PythonBackend:
+    name = "python"
+
+    def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, object]) -> PythonRules:
+        return PythonRules(tuple((rule_id, compile_condition(node)) for rule_id, node in rules))

@@ -1,0 +1,152 @@
+"""The ``rights-engine`` command: evaluate a profile, list the rules, report coverage.
+
+Exit codes: 0 ok; 2 bad input (the field errors are printed); 1 a broken rule base. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+from .profile import ProfileError
+
+EXIT_OK, EXIT_RULEBASE, EXIT_INPUT = 0, 1, 2
+MAX_PROFILE_BYTES = 1_000_000
+
+
+class InputError(Exception):
+    """Bad command-line input (file, JSON, date)."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a date YYYY-MM-DD") from None
+
+
+def _read_profile(path: str) -> Any:
+    try:
+        raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1) if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise InputError(f"{path}: the profile is larger than {MAX_PROFILE_BYTES} bytes")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise InputError(f"{path}: not valid JSON ({type(exc).__name__})") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rights-engine", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="evaluate a worker profile (JSON file, or - for stdin)")
+    ev.add_argument("profile")
+    ev.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ev.add_argument("--as-of", type=_date, default=None, help="the day to evaluate (default: the profile's, else today)")
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--explain", action="store_true", help="also list the entitlements not granted, and why")
+    ev.add_argument("--backend", choices=("durable", "python"), default=None)
+    rules = sub.add_parser("rules", help="list the rule base (or --check it)")
+    rules.add_argument("--check", action="store_true", help="only validate the rule base")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--root", default=None, help="a rule base directory (default: the shipped one)")
+    cov = sub.add_parser("coverage", help="print covered and uncovered provisions of coverage.yaml")
+    cov.add_argument("--root", default=None)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return EXIT_INPUT if exc.code else EXIT_OK
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "coverage":
+            return _coverage(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except ProfileError as exc:
+        print(json.dumps(exc.as_dict(), ensure_ascii=False, indent=2), file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+        from .rulebase import RuleBaseError
+
+        if isinstance(exc, RuleBaseError):
+            print(f"rule base error: {exc}", file=sys.stderr)
+            return EXIT_RULEBASE
+        print(f"internal error ({type(exc).__name__}); please report it", file=sys.stderr)
+        return 3
+    return EXIT_INPUT
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .report import render_text
+
+    data = _read_profile(args.profile)
+    engine = Engine(backend=args.backend)
+    result = engine.evaluate(data, as_of=args.as_of, lang=args.lang, explain=args.explain)
+    if args.format == "json":
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print(render_text(result), end="")
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from .conditions import render
+    from .rulebase import load
+
+    rb = load(args.root)
+    if args.check:
+        print(f"ok: {len(rb.rules)} rules, {len(rb.entitlements)} entitlements, {len(rb.sources)} sources "
+              f"(rule base {rb.digest})")
+        return EXIT_OK
+    rows = [{"id": r.id, "file": r.file, "source": r.source.id, "clause": r.spec.clause, "kind": r.spec.kind,
+             "entitlement": r.spec.entitlement, "force": r.spec.force, "jurisdiction": r.jurisdiction.label(),
+             "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+             "valid_to": r.valid_to.isoformat() if r.valid_to else None, "when": render(r.condition)}
+            for r in rb.rules]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']}  [{row['jurisdiction']} {row['clause'] or '-'}] {row['kind']}"
+                  f"{' → ' + str(row['entitlement']) if row['entitlement'] else ''}"
+                  f"{' (' + str(row['force']) + ')' if row['force'] else ''}  when {row['when']}")
+        print(f"{len(rows)} rules")
+    return EXIT_OK
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from .rulebase import covered_provisions, load
+
+    rb = load(args.root)
+    table = covered_provisions(rb)
+    missing = 0
+    for (source, clause), rule_ids in table.items():
+        mark = "✓" if rule_ids else "✗"
+        missing += not rule_ids
+        print(f"{mark} {source} {clause or '(whole text)'}: {', '.join(rule_ids) or 'NOT CITED'}")
+    print(f"{len(table) - missing}/{len(table)} provisions cited")
+    return EXIT_OK if not missing else EXIT_RULEBASE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,408 @@
+"""The engine wrapper: profile → facts → classification (stage 1) → entitlements (stage 2) → result.
+
+An :class:`Engine` owns one rule base, one backend and a cache of compiled rule sets (one per set of
+rules in force). It holds no per-call state: every call builds its own facts and result, so one engine
+may serve many threads. Two engines never share compiled rule sets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from . import __version__
+from .backends.python import PythonBackend, atom_truths
+from .classification import Derived, derive, unknown_fields, with_derived
+from .conditions import render
+from .facts import PROBLEMS, FactSpec
+from .factset import FactValue, FactValues, Truth, known, unknown
+from .i18n import LANGS, _, format_amount, format_date
+from .profile import FieldError, Places, ProfileError, WorkerProfile, message, parse_profile
+from .questions import rank_questions
+from .result import (
+    Amount,
+    ChannelRef,
+    Citation,
+    Claim,
+    Classification,
+    Coverage,
+    Entitlement,
+    FailedCondition,
+    NotGranted,
+    ProblemReport,
+    Provenance,
+    Reason,
+    Result,
+)
+from .rulebase import FORCE_ORDER, Citation as RuleCitation, Rule, RuleBase, Selection, load
+
+_PLACE_LABELS = {
+    "work_place": "at the place of work (就业地)",
+    "hukou_place": "at the hukou place (户籍地)",
+    "residence_place": "at the place of residence registration (居住登记地)",
+    "registration_place": "at the place of registration (注册登记地)",
+    "any": "at the place the text names (see the citation)",
+}
+_CONTRACT_FORMS = {
+    ("labor_relation", "full_time"): "labour contract",
+    ("labor_relation", "part_time"): "part-time written labour contract or oral agreement",
+    ("labor_relation", "dispatched"): "written labour contract with the dispatch agency",
+    ("incomplete_labor_relation", None): "written agreement (书面协议)",
+    ("civil_relation", None): "civil-law agreement (rights and duties under civil law)",
+}
+#: Derived facts are asked about through the profile fields they come from.
+_NEEDS_OF_DERIVED = {
+    "work_prefecture": ("work_city",),
+    "hukou_in_work_province": ("hukou_province", "work_province"),
+    "residence_in_work_province": ("residence_province", "work_province"),
+}
+
+
+def default_backend_name() -> str:
+    """``durable`` where durable-rules imports (CPython 3.11/3.12), else ``python``."""
+    wanted = os.environ.get("RIGHTS_ENGINE_BACKEND", "").strip().lower()
+    if wanted in ("python", "durable"):
+        return wanted
+    from .backends import durable
+
+    return "durable" if durable.available() else "python"
+
+
+def _make_backend(name: str) -> Any:
+    if name == "python":
+        return PythonBackend()
+    if name == "durable":
+        from .backends.durable import DurableBackend
+
+        return DurableBackend()
+    raise ValueError(f"unknown backend {name!r} (python or durable)")
+
+
+class Engine:
+    """Evaluates profiles against one rule base with one backend."""
+
+    def __init__(self, rulebase: Optional[RuleBase] = None, backend: Optional[str] = None) -> None:
+        self.rulebase = rulebase if rulebase is not None else load()
+        self.backend_name = backend or default_backend_name()
+        self._backend = _make_backend(self.backend_name)
+        self._compiled: dict[tuple[str, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    # -- compiled rule sets -------------------------------------------------------------------
+    def _compiled_for(self, rules: Sequence[Rule]) -> Any:
+        key = tuple(r.id for r in rules)
+        found = self._compiled.get(key)
+        if found is None:
+            with self._lock:
+                found = self._compiled.get(key)
+                if found is None:
+                    found = self._backend.compile([(r.id, r.condition) for r in rules], self.rulebase.schema)
+                    self._compiled[key] = found
+        return found
+
+    def run_rules(self, rules: Sequence[Rule], facts: FactValues) -> dict[str, Truth]:
+        """Every rule's three-valued truth on ``facts`` (through the backend)."""
+        if not rules:
+            return {}
+        return dict(self._compiled_for(rules).run(facts))
+
+    def close(self) -> None:
+        with self._lock:
+            for compiled in self._compiled.values():
+                compiled.close()
+            self._compiled.clear()
+
+    # -- facts ----------------------------------------------------------------------------------
+    def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
+        schema = self.rulebase.schema
+        facts: dict[str, FactValue] = {}
+        data = profile.model_dump()
+        for name, spec in schema.items():
+            value = data.get(name)
+            facts[name] = unknown(spec) if value is None or spec.derived else known(spec, value)
+        for problem in PROBLEMS:
+            spec = schema[f"problem_{problem}"]
+            facts[spec.name] = unknown(spec) if profile.problems is None else known(spec, problem in profile.problems)
+        work, hukou, residence = places.work, places.hukou, places.residence
+        for name, other in (("hukou_in_work_province", hukou), ("residence_in_work_province", residence)):
+            spec = schema[name]
+            facts[name] = unknown(spec) if work is None or other is None else known(spec, other.province == work.province)
+        prefecture_spec = schema["work_prefecture"]
+        if work is None or (work.prefecture is None and work.province in self.rulebase.provinces
+                            and _has_prefectures(work.province, prefecture_spec, self.rulebase)):
+            facts["work_prefecture"] = unknown(prefecture_spec)
+        else:
+            name = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
+            facts["work_prefecture"] = known(prefecture_spec, name)
+        return facts
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def evaluate(
+        self, profile: Any, as_of: Optional[dt.date] = None, lang: str = "zh", explain: bool = False
+    ) -> Result:
+        if lang not in LANGS:
+            raise ProfileError([FieldError("lang", "bad_lang", message("bad_lang", "en"))])
+        worker, places = parse_profile(profile, lang)
+        if as_of is not None and not isinstance(as_of, dt.date):
+            raise ProfileError([FieldError("as_of", "date_type", message("date_type", lang))])
+        day = as_of or worker.as_of or dt.date.today()
+        province = places.work.province if places.work else None
+        selection = self.rulebase.select(province, day)
+        facts = self.facts_of(worker, places)
+        truths1 = self.run_rules(selection.stage1, facts)
+        derived = derive(selection.stage1, truths1, facts, self.rulebase.schema)
+        facts2 = with_derived(facts, derived)
+        truths2 = self.run_rules(selection.stage2, facts2)
+        return _Builder(self.rulebase, lang, day, places, selection, facts2, derived, truths1, truths2,
+                        self.backend_name).build(explain)
+
+
+def _has_prefectures(province: str, spec: FactSpec, rulebase: RuleBase) -> bool:
+    return any(r.jurisdiction.province == province and r.jurisdiction.prefecture for r in rulebase.rules)
+
+
+class _Builder:
+    """Turns rule truths into the result (texts in one language)."""
+
+    def __init__(self, rb: RuleBase, lang: str, day: dt.date, places: Places, selection: Selection,
+                 facts: Mapping[str, object], derived: Derived, truths1: Mapping[str, Truth],
+                 truths2: Mapping[str, Truth], backend: str) -> None:
+        self.rb, self.lang, self.day, self.places = rb, lang, day, places
+        self.selection, self.facts, self.derived = selection, facts, derived
+        self.truths1, self.truths2, self.backend = truths1, truths2, backend
+
+    # -- pieces --------------------------------------------------------------------------------
+    def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
+        s = c.source
+        note = None
+        if s.attribution == "republication":
+            note = _("The 文号 and the province of this source come from a public republication, not from the seed "
+                     "text, which prints neither.", self.lang)
+        return Citation(
+            source_id=s.id, document_number=s.document_number, title=s.title, issuer=s.issuer, date=s.date,
+            clause=c.clause, quote=c.quote, via=c.via.id if c.via else None, outside_seeds=bool(s.outside_seeds),
+            attribution_note=note, force=force,  # type: ignore[arg-type]
+        )
+
+    def citations(self, rules: Sequence[Rule]) -> list[Citation]:
+        out: list[Citation] = []
+        seen: set[tuple[str, Optional[str], str]] = set()
+        for r in rules:
+            for c in r.citations:
+                key = (c.source.id, c.clause, c.quote)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(self.citation(c, r.spec.force))
+        return out
+
+    def needs(self, rule: Rule) -> list[str]:
+        out: list[str] = []
+        for name in unknown_fields(rule, self.facts):  # type: ignore[arg-type]
+            if name in ("category", "employment_mode", "employer"):
+                out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
+            elif name.startswith("problem_"):
+                out.append("problems")
+            else:
+                out.extend(_NEEDS_OF_DERIVED.get(name, (name,)))
+        return list(dict.fromkeys(out))
+
+    def channel(self, cid: str) -> ChannelRef:
+        return ChannelRef(id=cid, name=self.rb.channels[cid].get(self.lang))
+
+    def rule_notes(self, r: Rule) -> list[str]:
+        notes = []
+        if r.spec.note:
+            notes.append(r.spec.note.get(self.lang))
+        if r.spec.certainty == "unverified":
+            notes.append(_("Unverified: the start date or scope is not verified; this is not a promise.", self.lang))
+        for c in r.citations:
+            if c.source.outside_seeds:
+                notes.append(_("Outside the seeds: {title} ({number}).", self.lang, title=c.source.title,
+                               number=c.source.document_number or c.source.id))
+        return notes
+
+    # -- classification --------------------------------------------------------------------------
+    def classification(self) -> Classification:
+        d = self.derived
+        cat_possible = d.decisions["category"].possible
+        category = next(iter(cat_possible)) if len(cat_possible) == 1 else "undetermined"
+        mode = _single(d.decisions["employment_mode"].possible)
+        employer = _single(d.decisions["employer"].possible)
+        reasons: list[Reason] = []
+        for fact in ("category", "employment_mode", "employer"):
+            rule = d.decisions[fact].deciding
+            if rule is not None and (fact == "category" or category == "labor_relation"):
+                reasons.append(self.reason(rule, "decision"))
+        for r in self.selection.stage2:
+            if r.spec.kind == "reason" and self.truths2.get(r.id) is True:
+                reasons.append(self.reason(r, "note"))
+        for r in d.factors_true:
+            reasons.append(self.reason(r, r.spec.direction))
+        caveats = [self.reason(r, "note") for fact in ("category", "employment_mode", "employer")
+                   for r in d.decisions[fact].caveats]
+        form_key = (category, mode if category == "labor_relation" else None)
+        form = _CONTRACT_FORMS.get(form_key)  # type: ignore[arg-type]
+        return Classification(
+            category=category,  # type: ignore[arg-type]
+            employment_mode=mode if category == "labor_relation" else None,  # type: ignore[arg-type]
+            employer=employer if category == "labor_relation" else None,  # type: ignore[arg-type]
+            contract_form=_(form, self.lang) if form else None,
+            candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
+            reasons=reasons,
+            needs=list(d.needs),
+            caveats=caveats,
+        )
+
+    def reason(self, r: Rule, direction: Optional[str]) -> Reason:
+        text = r.spec.reason.get(self.lang) if r.spec.reason else ""
+        return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
+                      citations=self.citations([r]))
+
+    # -- entitlements ------------------------------------------------------------------------------
+    def entitlements(self) -> list[Entitlement]:
+        groups: dict[str, list[Rule]] = {}
+        for r in self.selection.stage2:
+            if r.spec.kind == "entitlement" and self.truths2.get(r.id) is not False:
+                groups.setdefault(r.spec.entitlement or "", []).append(r)
+        out = []
+        for ent_id, rules in groups.items():
+            sure = [r for r in rules if self.truths2.get(r.id) is True and r.spec.certainty == "verified"]
+            contributing = sure or rules
+            status = "applies" if sure else "pending"
+            definition = self.rb.entitlements[ent_id]
+            force = min((r.spec.force for r in contributing if r.spec.force),
+                        key=FORCE_ORDER.index)
+            amount_rule = next((r for r in contributing if r.spec.amount), None)
+            amount = None
+            if amount_rule and amount_rule.spec.amount:
+                a = amount_rule.spec.amount
+                amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
+                                display=format_amount(a.value, a.unit, self.lang, a.months))
+            needs: list[str] = []
+            if status == "pending":
+                for r in contributing:
+                    needs.extend(self.needs(r))
+            notes: list[str] = []
+            for r in contributing:
+                notes.extend(self.rule_notes(r))
+            out.append(Entitlement(
+                id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
+                summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
+                needs=list(dict.fromkeys(needs)), amount=amount, claim=self.claim(contributing),
+                citations=self.citations(contributing), notes=list(dict.fromkeys(notes)),
+                addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
+                rule_ids=[r.id for r in contributing],
+            ))
+        topics = list(_topic_order())
+        out.sort(key=lambda e: (topics.index(e.topic) if e.topic in topics else 99, e.status != "applies", e.id))
+        return out
+
+    def claim(self, rules: Sequence[Rule]) -> Optional[Claim]:
+        owed_by = next((r.spec.claim.owed_by for r in rules if r.spec.claim and r.spec.claim.owed_by), None)
+        channels = list(dict.fromkeys(ch for r in rules if r.spec.claim for ch in r.spec.claim.channels))
+        place = next((r.spec.claim.place for r in rules if r.spec.claim and r.spec.claim.place), None)
+        if not owed_by and not channels and not place:
+            return None
+        return Claim(owed_by=self.channel(owed_by) if owed_by else None,
+                     channels=[self.channel(c) for c in channels], place=place,
+                     place_label=_(_PLACE_LABELS[place], self.lang) if place else None)
+
+    def not_granted(self, granted: set[str]) -> list[NotGranted]:
+        out = []
+        for r in self.selection.stage2:
+            if r.spec.kind != "entitlement" or self.truths2.get(r.id) is not False:
+                continue
+            if r.spec.entitlement in granted:
+                continue
+            failed = [FailedCondition(condition=render(atom), field=atom.field,
+                                      truth="false" if truth is False else "unknown")
+                      for atom, truth in atom_truths(r.condition, self.facts) if truth is not True]  # type: ignore[arg-type]
+            definition = self.rb.entitlements[r.spec.entitlement or ""]
+            out.append(NotGranted(id=r.spec.entitlement or "", title=definition.title.get(self.lang), rule_id=r.id,
+                                  failed=failed, citations=self.citations([r])))
+        return out
+
+    def problems(self, entitlements: Sequence[Entitlement]) -> list[ProblemReport]:
+        out = []
+        for problem in PROBLEMS:
+            key = f"problem_{problem}"
+            if self.facts.get(key) != frozenset([True]):
+                continue
+            matching = [e for e in entitlements if key in e.addresses]
+            channels: dict[str, ChannelRef] = {}
+            for e in matching:
+                if e.claim:
+                    for ch in ([e.claim.owed_by] if e.claim.owed_by else []) + e.claim.channels:
+                        channels.setdefault(ch.id, ch)
+            out.append(ProblemReport(
+                problem=problem, label=_problem_label(self.rb, problem, self.lang), entitlements=[e.id for e in matching],
+                citations=[c for e in matching for c in e.citations], channels=list(channels.values()),
+            ))
+        return out
+
+    def coverage(self) -> Coverage:
+        work = self.places.work
+        if work is None:
+            return Coverage(covered=False, message=_(
+                "Your place of work (province) is unknown: say where you work to see the rules that apply.",
+                self.lang))
+        chain = sorted({r.jurisdiction.label() for r in self.selection.stage2}, key=len)
+        place = work.province + (work.prefecture or "")
+        if not self.selection.covered:
+            return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
+                            message=_("No rules for {place} are in the rule base yet: only the national "
+                                      "classification is given. Rules of other provinces never apply to you.",
+                                      self.lang, place=place))
+        return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
+                        message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
+                                  place=place, jurisdictions="、".join(chain) if self.lang == "zh" else ", ".join(chain)))
+
+    def warnings(self, entitlements: Sequence[Entitlement]) -> list[str]:
+        out = []
+        newest = self.rb.newest_source_date
+        if newest and (self.day - newest).days > 365:
+            out.append(_("Policies may have changed: the newest source the rules know is dated {date}, more than a "
+                         "year before {as_of}.", self.lang, date=format_date(newest, self.lang),
+                         as_of=format_date(self.day, self.lang)))
+        return out
+
+    def build(self, explain: bool) -> Result:
+        classification = self.classification()
+        entitlements = self.entitlements()
+        rb = self.rb
+        return Result(
+            lang=self.lang,  # type: ignore[arg-type]
+            classification=classification,
+            entitlements=entitlements,
+            coverage=self.coverage(),
+            problems=self.problems(entitlements),
+            questions=rank_questions(rb, self.lang, classification, entitlements),
+            not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
+            warnings=self.warnings(entitlements),
+            provenance=Provenance(
+                rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
+                newest_source_date=rb.newest_source_date, backend=self.backend,
+                rules_in_force=len(self.selection.stage1) + len(self.selection.stage2),
+            ),
+        )
+
+
+def _single(possible: frozenset[object]) -> Optional[str]:
+    if len(possible) == 1:
+        value = next(iter(possible))
+        return None if value == "not_applicable" else str(value)
+    return None
+
+
+def _topic_order() -> tuple[str, ...]:
+    return ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pension", "medical", "injury",
+            "training", "union", "employment_services", "living_services", "algorithm", "remedies")
+
+
+def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:
+    question = rb.questions.get("problems")
+    label = question.choices.get(problem) if question and question.choices else None
+    return label.get(lang) if label else problem

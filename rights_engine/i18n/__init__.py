@@ -1,0 +1,51 @@
+"""User-facing text: gettext catalogs (zh_CN, en) read with babel, and locale-aware amounts and dates.
+
+Message ids are English; ``locales/<locale>/LC_MESSAGES/rights_engine.po`` translate them. Rule texts
+(entitlement titles, summaries, notes, questions) live beside the rules in ``rules/``, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date as _babel_date
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+
+LANGS = ("zh", "en")
+LOCALES = {"zh": "zh_CN", "en": "en"}
+_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@lru_cache(maxsize=None)
+def _catalog(lang: str) -> dict[str, str]:
+    path = _DIR / LOCALES[lang] / "LC_MESSAGES" / "rights_engine.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=LOCALES[lang])
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+
+def _(msgid: str, lang: str, **params: object) -> str:
+    """Translate ``msgid`` into ``lang`` and fill ``{params}``."""
+    text = _catalog(lang).get(msgid, msgid)
+    return text.format(**params) if params else text
+
+
+def format_amount(value: float, unit: str, lang: str, months: list[int] | None = None) -> str:
+    """``300 CNY per month`` as ``¥300.00 每月`` / ``CN¥300.00 per month`` (babel), with months if given."""
+    money = format_currency(value, "CNY", locale=LOCALES[lang])
+    per = {"month": "per month", "day": "per day", "hour": "per hour", "year": "per year", "once": "once"}[unit]
+    text = f"{money} {_(per, lang)}" if lang == "en" else f"{money}／{_(per, lang).removeprefix('每')}"
+    if months:
+        if lang == "zh":
+            text += "（" + "、".join(f"{m}月" for m in months) + "）"
+        else:
+            names = [_babel_date(dt.date(2000, m, 1), "MMMM", locale="en") for m in months]
+            text += " (" + ", ".join(names) + ")"
+    return text
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    return _babel_date(day, format="long", locale=LOCALES[lang])

@@ -1,0 +1,212 @@
+"""The worker's profile (api.md's fields plus a few more) and the error raised for bad input.
+
+``None`` / absent always means *unknown*, never *no*. Validation never echoes a value back: errors
+name the field and the reason only, so that nothing a worker said ends up in a log or a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .places import Place, PlaceError, resolve
+
+Occupation = Literal[
+    "delivery_rider", "ride_hailing_driver", "courier", "truck_driver", "live_streamer", "domestic_worker", "other"
+]
+Engagement = Literal[
+    "labor_contract",
+    "part_time_contract",
+    "oral_part_time",
+    "written_agreement",
+    "dispatch",
+    "cooperation_agreement",
+    "individual_business",
+    "none",
+]
+Counterparty = Literal["platform", "cooperation_enterprise", "dispatch_agency", "none"]
+Gender = Literal["female", "male"]
+Enrolment = Literal["employee", "resident", "none"]
+Problem = Literal[
+    "deposit",
+    "forced_individual_business",
+    "multi_platform_ban",
+    "discrimination",
+    "unpaid_wages",
+    "no_rest",
+    "injured_at_work",
+    "unfair_rules",
+]
+
+_PlaceName = Optional[str]
+MIN_DATE = dt.date(1990, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+
+
+class WorkerProfile(BaseModel):
+    """What is known about one worker. Every field is optional; ``None`` means unknown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    as_of: Optional[dt.date] = Field(None, description="the day the question is asked about")
+    work_province: _PlaceName = Field(None, max_length=64, description="就业地 province")
+    work_city: _PlaceName = Field(None, max_length=64, description="就业地 city / prefecture")
+    hukou_province: _PlaceName = Field(None, max_length=64, description="户籍地 province")
+    hukou_city: _PlaceName = Field(None, max_length=64)
+    residence_province: _PlaceName = Field(None, max_length=64, description="居住登记地 province")
+    residence_city: _PlaceName = Field(None, max_length=64)
+    occupation: Optional[Occupation] = None
+    engagement: Optional[Engagement] = Field(None, description="what was signed or agreed")
+    counterparty: Optional[Counterparty] = None
+    platform_manages_work: Optional[bool] = None
+    can_refuse_orders: Optional[bool] = None
+    sets_own_hours: Optional[bool] = None
+    must_be_online_min_hours: Optional[bool] = None
+    subject_to_penalties: Optional[bool] = None
+    platform_sets_price: Optional[bool] = None
+    work_is_core_business: Optional[bool] = None
+    long_term_continuous: Optional[bool] = None
+    main_income_source: Optional[bool] = None
+    daily_hours: Optional[float] = Field(None, ge=0, le=24, allow_inf_nan=False)
+    weekly_hours: Optional[float] = Field(None, ge=0, le=168, allow_inf_nan=False)
+    age: Optional[int] = Field(None, ge=0, le=130)
+    gender: Optional[Gender] = None
+    receives_pension: Optional[bool] = None
+    outdoor_work: Optional[bool] = None
+    high_temperature_work: Optional[bool] = None
+    works_statutory_holidays: Optional[bool] = None
+    pension_enrolled: Optional[Enrolment] = None
+    medical_enrolled: Optional[Enrolment] = None
+    has_children: Optional[bool] = Field(None, description="has children of school age")
+    problems: Optional[list[Problem]] = Field(
+        None, max_length=16, description="problems met; [] = none, null = not asked"
+    )
+
+    @field_validator("as_of")
+    @classmethod
+    def _date_in_range(cls, value: Optional[dt.date]) -> Optional[dt.date]:
+        if value is not None and not (MIN_DATE <= value <= MAX_DATE):
+            raise ValueError("date_range")
+        return value
+
+    @field_validator("daily_hours", "weekly_hours")
+    @classmethod
+    def _finite(cls, value: Optional[float]) -> Optional[float]:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("finite_number")
+        return value
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+class ProfileError(ValueError):
+    """Bad input: ``errors`` names every bad field and why (in the language asked for)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"errors": [{"field": e.field, "code": e.code, "message": e.message} for e in self.errors]}
+
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "extra_forbidden": ("未知字段", "unknown field"),
+    "bool_type": ("应为 true、false 或 null（不清楚）", "must be true, false or null (unknown)"),
+    "bool_parsing": ("应为 true、false 或 null（不清楚）", "must be true, false or null (unknown)"),
+    "literal_error": ("不是允许的取值", "is not one of the allowed values"),
+    "enum": ("不是允许的取值", "is not one of the allowed values"),
+    "string_type": ("应为文字", "must be text"),
+    "string_too_long": ("文字过长", "text is too long"),
+    "float_type": ("应为数字", "must be a number"),
+    "float_parsing": ("应为数字", "must be a number"),
+    "finite_number": ("应为有限数字", "must be a finite number"),
+    "int_type": ("应为整数", "must be a whole number"),
+    "int_parsing": ("应为整数", "must be a whole number"),
+    "int_from_float": ("应为整数", "must be a whole number"),
+    "greater_than_equal": ("数值过小", "is too small"),
+    "less_than_equal": ("数值过大", "is too large"),
+    "date_type": ("应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
+    "date_parsing": ("应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": ("应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": ("应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
+    "date_range": ("日期超出范围（1990–2100）", "date out of range (1990–2100)"),
+    "list_type": ("应为列表", "must be a list"),
+    "too_long": ("列表过长", "list is too long"),
+    "not_object": ("档案应为 JSON 对象", "the profile must be a JSON object"),
+    "unknown_province": ("未知的省份名称", "unknown province name"),
+    "unknown_city": ("未知的城市名称，或不在所填省份内", "unknown city name, or not in the province given"),
+    "ambiguous_city": ("城市名称不唯一，请同时填写省份", "the city name is ambiguous; give the province too"),
+    "invalid": ("取值无效", "invalid value"),
+    "bad_lang": ("语言应为 zh 或 en", "language must be zh or en"),
+}
+
+
+def message(code: str, lang: str) -> str:
+    zh, en = _MESSAGES.get(code, _MESSAGES["invalid"])
+    return zh if lang == "zh" else en
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "profile"
+
+
+def _code(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", "invalid"))
+    if kind == "value_error":
+        text = str(error.get("msg", ""))
+        for custom in ("date_range", "finite_number"):
+            if custom in text:
+                return custom
+        return "invalid"
+    return kind if kind in _MESSAGES else "invalid"
+
+
+@dataclass(frozen=True)
+class Places:
+    work: Optional[Place]
+    hukou: Optional[Place]
+    residence: Optional[Place]
+
+
+def parse_profile(data: object, lang: str = "zh") -> tuple[WorkerProfile, Places]:
+    """Validate a profile (model, dict or JSON-like mapping) and resolve its places.
+
+    Raises :class:`ProfileError` naming every bad field.
+    """
+    if isinstance(data, WorkerProfile):
+        profile = data
+    elif isinstance(data, Mapping):
+        try:
+            profile = WorkerProfile.model_validate(dict(data))
+        except ValidationError as exc:
+            errors = []
+            for err in exc.errors(include_input=False, include_url=False):
+                code = _code(err)
+                errors.append(FieldError(_field_name(tuple(err.get("loc", ()))), code, message(code, lang)))
+            raise ProfileError(errors) from None
+    else:
+        raise ProfileError([FieldError("profile", "not_object", message("not_object", lang))])
+    errors = []
+    resolved: dict[str, Optional[Place]] = {}
+    for prefix in ("work", "hukou", "residence"):
+        province = getattr(profile, f"{prefix}_province")
+        city = getattr(profile, f"{prefix}_city")
+        try:
+            resolved[prefix] = resolve(province, city)
+        except PlaceError as exc:
+            bad_field = f"{prefix}_province" if exc.code == "unknown_province" else f"{prefix}_city"
+            errors.append(FieldError(bad_field, exc.code, message(exc.code, lang)))
+    if errors:
+        raise ProfileError(errors)
+    return profile, Places(resolved["work"], resolved["hukou"], resolved["residence"])

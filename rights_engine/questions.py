@@ -1,0 +1,52 @@
+"""The next questions to ask: unknown facts ranked by how much they would decide.
+
+A fact's weight is the sum, over the entitlements still pending on it, of the weight of their force
+(a mandatory duty counts most), plus a bonus when the employment classification waits on it (every
+other right hinges on the classification). Ties break by field name, so the order is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .result import Classification, Entitlement, Question
+from .rulebase import RuleBase
+
+FORCE_WEIGHT = {"mandatory": 3.0, "option": 2.0, "service": 1.5, "encouraged": 1.0, "vague": 1.0}
+CLASSIFICATION_WEIGHT = 5.0
+_YES_NO = {"zh": ("是", "否", "不清楚"), "en": ("yes", "no", "don't know")}
+
+
+def rank_questions(
+    rb: RuleBase, lang: str, classification: Classification, entitlements: Sequence[Entitlement]
+) -> list[Question]:
+    weights: dict[str, float] = {}
+    decides: dict[str, list[str]] = {}
+    for field in classification.needs:
+        weights[field] = weights.get(field, 0.0) + CLASSIFICATION_WEIGHT
+        decides.setdefault(field, []).append("classification")
+    for ent in entitlements:
+        if ent.status != "pending":
+            continue
+        for field in ent.needs:
+            weights[field] = weights.get(field, 0.0) + FORCE_WEIGHT[ent.force]
+            decides.setdefault(field, []).append(ent.id)
+    out = []
+    for field, weight in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+        definition = rb.questions.get(field)
+        text = definition.get(lang) if definition else field
+        out.append(Question(field=field, text=text, choices=_choices(rb, field, lang), weight=weight,
+                            decides=list(dict.fromkeys(decides[field]))))
+    return out
+
+
+def _choices(rb: RuleBase, field: str, lang: str) -> list[dict[str, object]]:
+    definition = rb.questions.get(field)
+    unknown = {"value": None, "label": _YES_NO[lang][2]}
+    if definition and definition.choices:
+        return [{"value": k, "label": v.get(lang)} for k, v in definition.choices.items()] + [unknown]
+    spec = rb.schema.get(field)
+    if spec is not None and spec.kind == "bool":
+        yes, no, _ = _YES_NO[lang]
+        return [{"value": True, "label": yes}, {"value": False, "label": no}, unknown]
+    return [unknown]

@@ -1,0 +1,532 @@
+"""Loading and validating the rule base: sources, texts, entitlements, channels and rule files.
+
+Everything is checked when the rule base loads; an error names the file, the rule id and the field.
+The loaded :class:`RuleBase` is immutable; selecting the rules for a jurisdiction and a date is
+:meth:`RuleBase.select`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import conditions as cond
+from .facts import CLASSIFICATION_FACTS, FACTS, FactSpec
+from .textnorm import normalise
+
+Force = Literal["mandatory", "option", "encouraged", "service", "vague"]
+FORCE_ORDER: tuple[Force, ...] = ("mandatory", "option", "service", "encouraged", "vague")
+Topic = Literal[
+    "contract",
+    "fair_hiring",
+    "pay",
+    "rest",
+    "safety",
+    "weather",
+    "pension",
+    "medical",
+    "injury",
+    "training",
+    "union",
+    "employment_services",
+    "living_services",
+    "algorithm",
+    "remedies",
+    "classification",
+]
+PlaceKind = Literal["work_place", "hukou_place", "residence_place", "registration_place", "any"]
+Direction = Literal["toward_labor", "against_labor"]
+
+
+class RuleBaseError(ValueError):
+    """The rule base is malformed; the message names the file, the rule and the reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Jurisdiction(_Strict):
+    country: Optional[str] = None
+    province: Optional[str] = None
+    prefecture: Optional[str] = None
+
+    def label(self) -> str:
+        return self.prefecture or self.province or self.country or ""
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    title: str
+    document_number: Optional[str] = None
+    issuer: Optional[str] = None
+    date: Optional[dt.date] = None
+    jurisdiction: Jurisdiction
+    level: Optional[str] = None
+    seed: Optional[str] = None
+    quoted_in: Optional[str] = None
+    attribution: Optional[str] = None
+    outside_seeds: bool = False
+    checked: Optional[str] = None
+    url: Optional[str] = None
+    note: Optional[str] = None
+
+
+class Amount(_Strict):
+    value: float
+    unit: Literal["month", "day", "hour", "year", "once"]
+    currency: Literal["CNY"] = "CNY"
+    months: Optional[list[int]] = None
+
+
+class ClaimSpec(_Strict):
+    owed_by: Optional[str] = None
+    channels: list[str] = Field(default_factory=list)
+    place: Optional[PlaceKind] = None
+
+
+class CitationSpec(_Strict):
+    source: str
+    clause: Optional[str] = None
+    quote: str = Field(min_length=2)
+    via: Optional[str] = None
+
+
+class RuleSpec(_Strict):
+    id: str = Field(min_length=3)
+    clause: Optional[str] = None
+    kind: Literal["entitlement", "classify", "factor", "reason"] = "entitlement"
+    entitlement: Optional[str] = None
+    derives: Optional[dict[str, str]] = None
+    priority: Optional[int] = None
+    presumed_absent: bool = False
+    direction: Optional[Direction] = None
+    reason: Optional[Text] = None
+    when: Optional[str] = None
+    force: Optional[Force] = None
+    force_words: list[str] = Field(default_factory=list)
+    claim: Optional[ClaimSpec] = None
+    amount: Optional[Amount] = None
+    certainty: Literal["verified", "unverified"] = "verified"
+    note: Optional[Text] = None
+    quote: str = Field(min_length=2)
+    via: Optional[str] = None
+    also_cites: list[CitationSpec] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+    jurisdiction: Optional[Jurisdiction] = None
+
+
+class RuleFile(_Strict):
+    source: str
+    jurisdiction: Jurisdiction
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+    via: Optional[str] = None
+    rules: list[RuleSpec] = Field(min_length=1)
+
+
+class EntitlementDef(_Strict):
+    topic: Topic
+    title: Text
+    summary: Text
+
+
+class QuestionDef(_Strict):
+    zh: str
+    en: str
+    choices: Optional[dict[str, Text]] = None
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Channel(_Strict):
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: Source
+    clause: Optional[str]
+    quote: str
+    via: Optional[Source]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule, its parsed condition, and where it came from."""
+
+    spec: RuleSpec
+    file: str
+    source: Source
+    jurisdiction: Jurisdiction
+    valid_from: Optional[dt.date]
+    valid_to: Optional[dt.date]
+    condition: cond.Node  # the full condition: jurisdiction narrowing AND `when`
+    citations: tuple[Citation, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rules in force for one province on one day, split by evaluation stage."""
+
+    province: Optional[str]
+    covered: bool
+    stage1: tuple[Rule, ...]  # classification: may read base facts only
+    stage2: tuple[Rule, ...]  # entitlements and reasons: may read derived facts
+
+
+@dataclass(frozen=True)
+class RuleBase:
+    root: Path
+    sources: Mapping[str, Source]
+    texts: Mapping[str, str]  # source id -> normalised text
+    raw_texts: Mapping[str, str]  # source id -> text as vendored
+    entitlements: Mapping[str, EntitlementDef]
+    channels: Mapping[str, Channel]
+    rules: tuple[Rule, ...]
+    schema: Mapping[str, FactSpec]
+    coverage: Mapping[str, tuple[Mapping[str, Any], ...]]
+    digest: str
+    provinces: frozenset[str] = field(default_factory=frozenset)
+    questions: Mapping[str, QuestionDef] = field(default_factory=dict)
+
+    @property
+    def newest_source_date(self) -> Optional[dt.date]:
+        used = {r.source.id for r in self.rules} | {c.source.id for r in self.rules for c in r.citations}
+        dates = [self.sources[s].date for s in used if self.sources[s].date]
+        return max(dates) if dates else None  # type: ignore[type-var]
+
+    def select(self, province: Optional[str], day: dt.date) -> Selection:
+        chosen = [
+            r
+            for r in self.rules
+            if r.valid_on(day) and (r.jurisdiction.province is None or r.jurisdiction.province == province)
+        ]
+        return Selection(
+            province,
+            province in self.provinces,
+            tuple(r for r in chosen if r.spec.kind in ("classify", "factor")),
+            tuple(r for r in chosen if r.spec.kind in ("entitlement", "reason")),
+        )
+
+    def boundaries(self) -> tuple[dt.date, ...]:
+        """Every date on which some rule starts or stops being in force (for caching by period)."""
+        days: set[dt.date] = set()
+        for r in self.rules:
+            if r.valid_from:
+                days.add(r.valid_from)
+            if r.valid_to:
+                days.add(r.valid_to + dt.timedelta(days=1))
+        return tuple(sorted(days))
+
+
+def default_root() -> Path:
+    """The rule base shipped with the package (``rules/`` beside it in a checkout, or bundled)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_rules", here.parent / "rules"):
+        if (candidate / "sources" / "registry.yaml").exists():
+            return candidate
+    raise RuleBaseError("no rule base found (expected rules/ beside the package)")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleBaseError(f"{path}: cannot read YAML: {exc}") from None
+
+
+def _pydantic_problem(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{loc}: {err.get('msg')}")
+    return "; ".join(parts)
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _load_sources(root: Path) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for path in (root / "sources" / "registry.yaml", root / "sources" / "external" / "registry.yaml"):
+        if not path.exists():
+            continue
+        data = _read_yaml(path)
+        entries = data if isinstance(data, list) else (data or {}).get("sources", [])
+        for entry in entries:
+            if not isinstance(entry, dict) or "id" not in entry:
+                continue
+            entry = dict(entry)
+            entry.setdefault("jurisdiction", {"country": "中国"})
+            if path.parent.name == "external":
+                entry.setdefault("outside_seeds", True)
+            try:
+                source = Source.model_validate(entry)
+            except ValidationError as exc:
+                raise RuleBaseError(f"{_rel(root, path)}: source {entry.get('id')}: {_pydantic_problem(exc)}") from None
+            if source.id in sources:
+                raise RuleBaseError(f"{_rel(root, path)}: source {source.id}: defined twice")
+            sources[source.id] = source
+    return sources
+
+
+def _load_texts(root: Path, sources: Mapping[str, Source]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for sid in sources:
+        for path in (root / "sources" / "texts" / f"{sid}.txt", root / "sources" / "external" / f"{sid}.txt"):
+            if path.exists():
+                texts[sid] = path.read_text(encoding="utf-8")
+                break
+    return texts
+
+
+def _load_mapping_files(paths: Iterable[Path], root: Path, model: type[BaseModel], what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path in paths:
+        data = _read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise RuleBaseError(f"{_rel(root, path)}: expected a mapping of {what} ids")
+        for key, value in data.items():
+            if key in out:
+                raise RuleBaseError(f"{_rel(root, path)}: {what} {key}: defined twice")
+            try:
+                out[key] = model.model_validate(value)
+            except ValidationError as exc:
+                raise RuleBaseError(f"{_rel(root, path)}: {what} {key}: {_pydantic_problem(exc)}") from None
+    return out
+
+
+def _prefecture_atom(jurisdiction: Jurisdiction) -> Optional[cond.Node]:
+    if jurisdiction.prefecture:
+        return cond.Member("work_prefecture", frozenset([jurisdiction.prefecture]))
+    return None
+
+
+def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
+    """Load and validate the rule base at ``root`` (default: the shipped one)."""
+    base = Path(root) if root else default_root()
+    sources = _load_sources(base)
+    raw_texts = _load_texts(base, sources)
+    texts = {sid: normalise(text) for sid, text in raw_texts.items()}
+    entitlements = _load_mapping_files(
+        [base / "entitlements.yaml", *sorted((base / "entitlements.d").glob("*.yaml"))], base, EntitlementDef, "entitlement"
+    )
+    channels = _load_mapping_files([base / "channels.yaml"], base, Channel, "channel")
+    questions = _load_mapping_files([base / "questions.yaml"], base, QuestionDef, "question")
+    rule_paths = sorted(p for p in base.rglob("*.yaml") if p.parent.name not in ("sources", "external", "entitlements.d")
+                        and p.parent != base)
+    files: list[tuple[Path, RuleFile]] = []
+    prefectures: set[str] = set()
+    for path in rule_paths:
+        data = _read_yaml(path)
+        try:
+            rule_file = RuleFile.model_validate(data)
+        except ValidationError as exc:
+            rid = _failing_rule_id(data, exc)
+            raise RuleBaseError(f"{_rel(base, path)}: {rid}: {_pydantic_problem(exc)}") from None
+        files.append((path, rule_file))
+        for j in [rule_file.jurisdiction, *(r.jurisdiction for r in rule_file.rules if r.jurisdiction)]:
+            if j.prefecture:
+                prefectures.add(j.prefecture)
+    schema: dict[str, FactSpec] = dict(FACTS)
+    schema["work_prefecture"] = FactSpec("work_prefecture", "enum", (*sorted(prefectures), "other"), derived=True)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path, rule_file in files:
+        rel = _rel(base, path)
+        for spec in rule_file.rules:
+            rules.append(_build_rule(base, rel, rule_file, spec, sources, texts, entitlements, channels, schema, seen))
+    _check_contradictions(rules)
+    coverage_data = _read_yaml(base / "coverage.yaml") if (base / "coverage.yaml").exists() else {}
+    coverage = {sid: tuple(items or ()) for sid, items in (coverage_data or {}).items()}
+    digest = _digest(base, [p for p, _ in files])
+    provinces = frozenset(r.jurisdiction.province for r in rules if r.jurisdiction.province)
+    return RuleBase(base, sources, texts, raw_texts, entitlements, channels, tuple(rules), schema, coverage, digest,
+                    provinces, questions)
+
+
+def _failing_rule_id(data: Any, exc: ValidationError) -> str:
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            try:
+                return str(data["rules"][loc[1]].get("id", f"rule #{loc[1] + 1}"))
+            except (KeyError, IndexError, TypeError, AttributeError):
+                return f"rule #{loc[1] + 1}"
+    return "file"
+
+
+def _digest(base: Path, rule_files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted({*rule_files, *base.rglob("*.yaml"), *base.rglob("*.txt")}):
+        h.update(str(path.relative_to(base)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _build_rule(
+    base: Path,
+    rel: str,
+    rule_file: RuleFile,
+    spec: RuleSpec,
+    sources: Mapping[str, Source],
+    texts: Mapping[str, str],
+    entitlements: Mapping[str, Any],
+    channels: Mapping[str, Any],
+    schema: Mapping[str, FactSpec],
+    seen: dict[str, str],
+) -> Rule:
+    def fail(fld: str, why: str) -> RuleBaseError:
+        return RuleBaseError(f"{rel}: {spec.id}: {fld}: {why}")
+
+    if spec.id in seen:
+        raise fail("id", f"duplicate rule id (also in {seen[spec.id]})")
+    seen[spec.id] = rel
+    if rule_file.source not in sources:
+        raise fail("source", f"unknown source id {rule_file.source!r}")
+    source = sources[rule_file.source]
+    jurisdiction = spec.jurisdiction or rule_file.jurisdiction
+    if spec.kind == "entitlement":
+        if not spec.entitlement:
+            raise fail("entitlement", "missing")
+        if spec.entitlement not in entitlements:
+            raise fail("entitlement", f"unknown entitlement id {spec.entitlement!r} (define it in rules/entitlements*.yaml)")
+        if spec.force is None:
+            raise fail("force", "missing")
+        if not spec.force_words:
+            raise fail("force_words", "missing: name the words of the quote that justify the force")
+        for word in spec.force_words:
+            if normalise(word) not in normalise(spec.quote):
+                raise fail("force_words", f"{word!r} does not stand in the quote")
+    if spec.kind == "classify":
+        if not spec.derives or len(spec.derives) != 1:
+            raise fail("derives", "a classify rule derives exactly one fact")
+        (fact, value), = spec.derives.items()
+        if fact not in CLASSIFICATION_FACTS or value not in schema[fact].domain:
+            raise fail("derives", f"{fact}={value} is not a classification outcome")
+        if spec.priority is None:
+            raise fail("priority", "missing")
+    if spec.kind in ("classify", "factor", "reason") and spec.reason is None:
+        raise fail("reason", "missing")
+    if spec.kind == "factor" and spec.direction is None:
+        raise fail("direction", "missing")
+    if spec.claim:
+        for ch in [spec.claim.owed_by, *spec.claim.channels]:
+            if ch is not None and ch not in channels:
+                raise fail("claim", f"unknown channel {ch!r} (see rules/channels.yaml)")
+    for problem in spec.addresses:
+        if problem not in schema or not problem.startswith("problem_"):
+            raise fail("addresses", f"unknown problem {problem!r}")
+    try:
+        when = cond.parse(spec.when) if spec.when else cond.Const(True)
+        cond.check(when, schema)
+    except cond.ConditionError as exc:
+        raise fail("when", str(exc)) from None
+    if spec.kind in ("classify", "factor"):
+        derived = [f for f in cond.fields(when) if schema[f].derived and f not in ("hukou_in_work_province",
+                                                                                     "residence_in_work_province")]
+        if derived:
+            raise fail("when", f"a classification rule may not read derived facts ({', '.join(derived)})")
+    narrowing = _prefecture_atom(jurisdiction)
+    condition = cond.And((narrowing, when)) if narrowing else when
+    citations = [_citation(fail, "quote", sources, texts, rule_file.source, spec.clause, spec.quote,
+                           spec.via or rule_file.via)]
+    for i, extra in enumerate(spec.also_cites):
+        citations.append(_citation(fail, f"also_cites[{i}]", sources, texts, extra.source, extra.clause, extra.quote,
+                                   extra.via))
+    valid_from = spec.valid_from or rule_file.valid_from
+    valid_to = spec.valid_to or rule_file.valid_to
+    if valid_from and valid_to and valid_from > valid_to:
+        raise fail("valid_to", "ends before it starts")
+    return Rule(spec, rel, source, jurisdiction, valid_from, valid_to, condition, tuple(citations))
+
+
+def _citation(fail: Any, fld: str, sources: Mapping[str, Source], texts: Mapping[str, str], source_id: str,
+              clause: Optional[str], quote: str, via: Optional[str]) -> Citation:
+    if source_id not in sources:
+        raise fail(fld, f"unknown source id {source_id!r}")
+    if via is not None and via not in sources:
+        raise fail(fld, f"unknown via source id {via!r}")
+    text_id = via or source_id
+    if text_id not in texts:
+        raise fail(fld, f"no vendored text for {text_id!r}: a quote cannot be checked")
+    needle = normalise(quote)
+    if not needle or needle not in texts[text_id]:
+        raise fail(fld, f"quote not found in the text of {text_id}")
+    return Citation(sources[source_id], clause, quote, sources[via] if via else None)
+
+
+def _overlap(a: Rule, b: Rule) -> bool:
+    start = max(a.valid_from or dt.date.min, b.valid_from or dt.date.min)
+    end = min(a.valid_to or dt.date.max, b.valid_to or dt.date.max)
+    if start > end:
+        return False
+    ja, jb = a.jurisdiction, b.jurisdiction
+    if ja.province and jb.province and ja.province != jb.province:
+        return False
+    return not (ja.prefecture and jb.prefecture and ja.prefecture != jb.prefecture)
+
+
+def _check_contradictions(rules: Sequence[Rule]) -> None:
+    by_entitlement: dict[str, list[Rule]] = {}
+    for r in rules:
+        if r.spec.kind == "entitlement" and r.spec.amount is not None and r.spec.entitlement:
+            by_entitlement.setdefault(r.spec.entitlement, []).append(r)
+    for ent, group in by_entitlement.items():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if a.spec.amount != b.spec.amount and _overlap(a, b):
+                    raise RuleBaseError(
+                        f"{b.file}: {b.id}: amount: contradicts {a.id} ({a.file}): different amounts for {ent} "
+                        "in the same place and period"
+                    )
+
+
+def covered_provisions(rb: RuleBase) -> dict[tuple[str, Optional[str]], list[str]]:
+    """(source id, clause) of every coverage entry -> the ids of the rules that cite it."""
+    cited: dict[tuple[str, Optional[str]], list[str]] = {}
+    for r in rb.rules:
+        for c in r.citations:
+            cited.setdefault((c.source.id, c.clause), []).append(r.id)
+    out: dict[tuple[str, Optional[str]], list[str]] = {}
+    for sid, entries in rb.coverage.items():
+        for entry in entries:
+            key = (sid, entry.get("clause"))
+            out[key] = cited.get(key, [])
+    return out
