@@ -231,6 +231,8 @@ def check(node: Node, schema: Mapping[str, FactSpec]) -> None:
         if isinstance(atom, Compare):
             if spec.kind != "number":
                 raise ConditionError(f"{atom.field} is not a number; use == or in")
+            if round(atom.value, 3) != atom.value:
+                raise ConditionError(f"{atom.field}: thresholds have at most three decimals")
             continue
         if spec.kind == "number":
             raise ConditionError(f"{atom.field} is a number; compare it with <, <=, > or >=")

@@ -22,10 +22,15 @@ def unknown(spec: FactSpec) -> FactValue:
     return None if spec.kind == "number" else frozenset(spec.domain)
 
 
+def quantise(value: float) -> float:
+    """Numbers are facts to the thousandth (every backend sees the same value)."""
+    return round(float(value), 3)
+
+
 def known(spec: FactSpec, value: object) -> FactValue:
     """The value of a fact known to be ``value``."""
     if spec.kind == "number":
-        return float(value)  # type: ignore[arg-type]
+        return quantise(value)  # type: ignore[arg-type]
     return frozenset([value])
 
 

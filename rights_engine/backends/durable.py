@@ -27,19 +27,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..conditions import And, Compare, Const, Member, Node, Not, Or
+from ..conditions import fields as cond_fields
 from ..facts import FactSpec
 from ..factset import FactValues, Truth
 
 JsonPattern = dict[str, Any]
 
-#: durable-rules hangs creating a ruleset of more than ~512 rules: stay well below.
-MAX_RULES_PER_RULESET = 400
+#: durable-rules hangs creating a ruleset of more than ~512 rules, and its alpha-network walk keeps at
+#: most 64 pending nodes (error 303 when many rules share a prefix): a ruleset holds at most 48 rules.
+MAX_RULES_PER_RULESET = 48
+#: durable-rules evaluates at most 32 expressions in one sequence.
+MAX_TERMS = 16
 _TYPE = {"t": "p"}
 _NEVER: JsonPattern = {"t": "never"}
 
 
 class BackendUnavailable(RuntimeError):
     """durable-rules cannot be imported on this interpreter (e.g. CPython 3.13)."""
+
+
+class EngineError(RuntimeError):
+    """durable-rules refused a fact or a ruleset (the message carries its error code)."""
 
 
 def _engine() -> Any:
@@ -66,8 +74,10 @@ class _Layout:
     keys: Mapping[str, str]
 
     @classmethod
-    def of(cls, schema: Mapping[str, FactSpec]) -> _Layout:
-        return cls(schema, {name: f"f{i}" for i, name in enumerate(sorted(schema))})
+    def of(cls, schema: Mapping[str, FactSpec], used: Sequence[str]) -> _Layout:
+        """Only the facts the rules read are flattened (durable-rules allows 255 properties per fact)."""
+        names = sorted(set(used))
+        return cls({n: schema[n] for n in names}, {name: f"f{i}" for i, name in enumerate(names)})
 
     def flag(self, name: str, value: object) -> str:
         return f"{self.keys[name]}_{self.specs[name].domain.index(value)}"
@@ -78,7 +88,7 @@ class _Layout:
             key = self.keys[name]
             value = facts[name]
             if spec.kind == "number":
-                out[key] = 0.0 if value is None else value
+                out[key] = 0 if value is None else _milli(value)  # type: ignore[arg-type]
                 out[f"{key}_k"] = 0 if value is None else 1
             else:
                 assert isinstance(value, frozenset)
@@ -87,13 +97,26 @@ class _Layout:
         return out
 
 
+def _milli(value: float) -> int:
+    """Numbers travel as integer thousandths: durable-rules' JSON parser rejects exponents (1e-05)."""
+    return int(round(value * 1000))
+
+
+def _chunked(op: str, patterns: list[JsonPattern]) -> JsonPattern:
+    """``$and``/``$or`` of at most 32 terms each (durable-rules' limit), nested when longer."""
+    while len(patterns) > MAX_TERMS:
+        patterns = [{op: patterns[i:i + MAX_TERMS]} if len(patterns[i:i + MAX_TERMS]) > 1 else patterns[i]
+                    for i in range(0, len(patterns), MAX_TERMS)]
+    return patterns[0] if len(patterns) == 1 else {op: patterns}
+
+
 def _all(patterns: list[JsonPattern]) -> JsonPattern:
     if any(p is _NEVER for p in patterns):
         return _NEVER
     patterns = [p for p in patterns if p]
     if not patterns:
         return {}
-    return patterns[0] if len(patterns) == 1 else {"$and": patterns}
+    return _chunked("$and", patterns)
 
 
 def _any(patterns: list[JsonPattern]) -> JsonPattern:
@@ -102,7 +125,7 @@ def _any(patterns: list[JsonPattern]) -> JsonPattern:
     patterns = [p for p in patterns if p is not _NEVER]
     if not patterns:
         return _NEVER
-    return patterns[0] if len(patterns) == 1 else {"$or": patterns}
+    return _chunked("$or", patterns)
 
 
 _NEGATED_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
@@ -124,8 +147,8 @@ def _patterns(node: Node, layout: _Layout) -> tuple[JsonPattern, JsonPattern]:
     if isinstance(node, Compare):
         key = layout.keys[node.field]
         known = {f"{key}_k": 1}
-        true = _all([known, {_DURABLE_OP[node.op]: {key: node.value}}])
-        false = _all([known, {_DURABLE_OP[_NEGATED_OP[node.op]]: {key: node.value}}])
+        true = _all([known, {_DURABLE_OP[node.op]: {key: _milli(node.value)}}])
+        false = _all([known, {_DURABLE_OP[_NEGATED_OP[node.op]]: {key: _milli(node.value)}}])
         return true, false
     if isinstance(node, Not):
         true, false = _patterns(node.item, layout)
@@ -154,7 +177,7 @@ class _Ruleset:
 
 @dataclass
 class DurableRules:
-    """Rules compiled into one or more durable-rules rulesets (≤ 400 durable rules each)."""
+    """Rules compiled into one or more durable-rules rulesets (≤ 48 durable rules each)."""
 
     layout: _Layout
     rule_ids: tuple[str, ...]
@@ -174,7 +197,10 @@ class DurableRules:
                 sid = str(next(ruleset.sids))
                 message = json.dumps({**fact, "sid": sid, "id": "profile"})
                 try:
-                    status = engine.assert_fact(ruleset.handle, message)
+                    try:
+                        status = engine.assert_fact(ruleset.handle, message)
+                    except engine.error as exc:
+                        raise EngineError(str(exc)) from None
                     if status[0] == 0:
                         state = status[1]
                         action = engine.start_action_for_state(ruleset.handle, state)
@@ -208,7 +234,8 @@ class DurableBackend:
 
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
         engine = _engine()
-        layout = _Layout.of(schema)
+        used = [f for _, node in rules for f in cond_fields(node)]
+        layout = _Layout.of(schema, used)
         always: dict[str, Truth] = {}
         definitions: list[tuple[str, JsonPattern]] = []
         for rule_id, node in rules:
@@ -226,6 +253,9 @@ class DurableBackend:
             chunk = definitions[start:start + MAX_RULES_PER_RULESET]
             names = {f"r{i}": name for i, (name, _) in enumerate(chunk)}
             body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(chunk)}
-            handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
+            try:
+                handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
+            except engine.error as exc:
+                raise EngineError(str(exc)) from None
             rulesets.append(_Ruleset(handle, names))
         return DurableRules(layout, tuple(rule_id for rule_id, _ in rules), always, rulesets)
