@@ -489,7 +489,34 @@ def _citation(fail: Any, fld: str, sources: Mapping[str, Source], texts: Mapping
     needle = normalise(quote)
     if not needle or needle not in texts[text_id]:
         raise fail(fld, f"quote not found in the text of {text_id}")
+    if via is None:
+        problem = clause_problem(clause, texts[text_id])
+        if problem:
+            raise fail(fld, problem)
     return Citation(sources[source_id], clause, quote, sources[via] if via else None)
+
+
+_CN_NUMERAL = "一二三四五六七八九十百"
+
+
+def clause_problem(clause: Optional[str], text: str) -> Optional[str]:
+    """Why ``clause`` cannot be found in the (normalised) ``text``; None when it can."""
+    if clause is None:
+        return None
+    label = clause
+    if label.endswith(("）", ")")):
+        inner = label.rstrip("）)")
+        inner = inner[max(inner.rfind("（"), inner.rfind("(")) + 1:]
+        if not inner or any(ch not in _CN_NUMERAL for ch in inner):
+            return f"clause {clause!r} is not a clause label"
+        found = f"（{inner}）" in text or f"({inner})" in text
+    elif label.endswith("是") or (label.startswith("第") and label.endswith("条")):
+        found = label in text
+    elif label and all(ch in _CN_NUMERAL for ch in label):
+        found = f"{label}、" in text
+    else:
+        return f"clause {clause!r} is not a clause label"
+    return None if found else f"clause {clause!r} does not occur in the source text"
 
 
 def _overlap(a: Rule, b: Rule) -> bool:
