@@ -241,7 +241,7 @@ class _Builder:
                 reasons.append(self.reason(r, "note"))
         for r in d.factors_true:
             reasons.append(self.reason(r, r.spec.direction))
-        caveats = [self.reason(r, "note") for fact in ("category", "employment_mode", "employer")
+        caveats = [self.reason(r, "note", caveat=True) for fact in ("category", "employment_mode", "employer")
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
         form = _CONTRACT_FORMS.get(form_key)  # type: ignore[arg-type]
@@ -256,8 +256,11 @@ class _Builder:
             caveats=caveats,
         )
 
-    def reason(self, r: Rule, direction: Optional[str]) -> Reason:
+    def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
         text = r.spec.reason.get(self.lang) if r.spec.reason else ""
+        if caveat:
+            facts = "、".join(self.needs(r)) if self.lang == "zh" else ", ".join(self.needs(r))
+            text = _("Not known ({facts}); if it holds: {text}", self.lang, facts=facts, text=text)
         return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
                       citations=self.citations([r]))
 

@@ -101,6 +101,7 @@ FACTS: dict[str, FactSpec] = {
         _enum("occupation", OCCUPATIONS),
         _enum("engagement", ENGAGEMENTS),
         _enum("counterparty", COUNTERPARTIES),
+        _enum("managed_by", COUNTERPARTIES),
         *(_bool(name) for name in PROFILE_BOOL_FIELDS),
         FactSpec("daily_hours", "number"),
         FactSpec("weekly_hours", "number"),

@@ -63,6 +63,9 @@ class WorkerProfile(BaseModel):
     occupation: Optional[Occupation] = None
     engagement: Optional[Engagement] = Field(None, description="what was signed or agreed")
     counterparty: Optional[Counterparty] = None
+    managed_by: Optional[Counterparty] = Field(
+        None, description="the company that actually manages and pays the worker, when not the one that signed"
+    )
     platform_manages_work: Optional[bool] = None
     can_refuse_orders: Optional[bool] = None
     sets_own_hours: Optional[bool] = None

@@ -12,7 +12,9 @@ So ``T(x in V)`` = every value outside V is impossible, ``F(x in V)`` = every va
 :mod:`rights_engine.backends.python`.
 
 The C extension is driven directly (no ``durable.lang``, no ``engine.Host``): those start dispatcher
-threads that steal pending actions. Every compiled ruleset has a lock, a fresh session per call and
+threads that steal pending actions. Every ruleset also carries a catch-all rule, so that every fact is
+"handled": deleting the session of a fact that no rule matched frees an invalid pointer in
+durable-rules 2.0.28 (a crash seen here). Every compiled ruleset has a lock, a fresh session per call and
 ``delete_state`` after it, so at most one session is ever live and sids can never collide.
 """
 
@@ -35,7 +37,8 @@ JsonPattern = dict[str, Any]
 
 #: durable-rules hangs creating a ruleset of more than ~512 rules, and its alpha-network walk keeps at
 #: most 64 pending nodes (error 303 when many rules share a prefix): a ruleset holds at most 48 rules.
-MAX_RULES_PER_RULESET = 48
+MAX_RULES_PER_RULESET = 47
+_CATCH_ALL = "seen"
 #: durable-rules evaluates at most 32 expressions in one sequence.
 MAX_TERMS = 16
 _TYPE = {"t": "p"}
@@ -177,7 +180,7 @@ class _Ruleset:
 
 @dataclass
 class DurableRules:
-    """Rules compiled into one or more durable-rules rulesets (≤ 48 durable rules each)."""
+    """Rules compiled into one or more durable-rules rulesets (≤ 47 durable rules and a catch-all each)."""
 
     layout: _Layout
     rule_ids: tuple[str, ...]
@@ -201,6 +204,8 @@ class DurableRules:
                         status = engine.assert_fact(ruleset.handle, message)
                     except engine.error as exc:
                         raise EngineError(str(exc)) from None
+                    if status[0] != 0:
+                        raise EngineError(f"durable-rules did not handle the fact (status {status[0]})")
                     if status[0] == 0:
                         state = status[1]
                         action = engine.start_action_for_state(ruleset.handle, state)
@@ -213,6 +218,8 @@ class DurableRules:
                                     break
                                 fired.extend(json.loads(more))
                         for name in fired:
+                            if name == _CATCH_ALL:
+                                continue
                             rule_id, verdict = ruleset.names[name].rsplit(":", 1)
                             result[rule_id] = verdict == "T"
                 finally:
@@ -253,6 +260,7 @@ class DurableBackend:
             chunk = definitions[start:start + MAX_RULES_PER_RULESET]
             names = {f"r{i}": name for i, (name, _) in enumerate(chunk)}
             body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(chunk)}
+            body[_CATCH_ALL] = _rule({})
             try:
                 handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
             except engine.error as exc:
