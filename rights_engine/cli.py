@@ -140,10 +140,11 @@ def _coverage(args: argparse.Namespace) -> int:
     rb = load(args.root)
     table = covered_provisions(rb)
     missing = 0
-    for (source, clause), rule_ids in table.items():
+    for entry, source, rule_ids in table:
         mark = "✓" if rule_ids else "✗"
         missing += not rule_ids
-        print(f"{mark} {source} {clause or '(whole text)'}: {', '.join(rule_ids) or 'NOT CITED'}")
+        clause = entry.get("clause") or "(whole text)"
+        print(f"{mark} {source} {clause} [{entry.get('topic')}]: {', '.join(rule_ids) or 'NOT CITED'}")
     print(f"{len(table) - missing}/{len(table)} provisions cited")
     return EXIT_OK if not missing else EXIT_RULEBASE
 

@@ -356,8 +356,9 @@ class _Builder:
         place = work.province + (work.prefecture or "")
         if not self.selection.covered:
             return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
-                            message=_("No rules for {place} are in the rule base yet: only the national "
-                                      "classification is given. Rules of other provinces never apply to you.",
+                            message=_("No provincial rules for {place} are in the rule base yet: only national law "
+                                      "applies here (the classification and statutory duties). Rules of other "
+                                      "provinces never apply to you.",
                                       self.lang, place=place))
         return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
                         message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,

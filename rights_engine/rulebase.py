@@ -545,15 +545,24 @@ def _check_contradictions(rules: Sequence[Rule]) -> None:
                     )
 
 
-def covered_provisions(rb: RuleBase) -> dict[tuple[str, Optional[str]], list[str]]:
-    """(source id, clause) of every coverage entry -> the ids of the rules that cite it."""
-    cited: dict[tuple[str, Optional[str]], list[str]] = {}
-    for r in rb.rules:
-        for c in r.citations:
-            cited.setdefault((c.source.id, c.clause), []).append(r.id)
-    out: dict[tuple[str, Optional[str]], list[str]] = {}
+def covered_provisions(rb: RuleBase) -> list[tuple[Mapping[str, Any], str, list[str]]]:
+    """Every coverage entry with its source id and the ids of the rules that cite it.
+
+    A rule covers an entry when it cites the entry's (source, clause) and, where the checklist lists the
+    same (source, clause) more than once, when its entitlement's topic is the entry's topic.
+    """
+    out: list[tuple[Mapping[str, Any], str, list[str]]] = []
     for sid, entries in rb.coverage.items():
+        keys = [entry.get("clause") for entry in entries]
         for entry in entries:
-            key = (sid, entry.get("clause"))
-            out[key] = cited.get(key, [])
+            clause = entry.get("clause")
+            need_topic = keys.count(clause) > 1
+            rule_ids = []
+            for r in rb.rules:
+                if not any(c.source.id == sid and c.clause == clause for c in r.citations):
+                    continue
+                topic = rb.entitlements[r.spec.entitlement].topic if r.spec.entitlement else "classification"
+                if not need_topic or topic == entry.get("topic"):
+                    rule_ids.append(r.id)
+            out.append((entry, sid, rule_ids))
     return out
