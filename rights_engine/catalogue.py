@@ -80,7 +80,8 @@ def _source_page(rb: RuleBase, source: Source, rules: Sequence[Rule], lang: str)
             lines.append("")
         lines.append(f"{h['rules']}:")
         lines.append("")
-        for r in dict.fromkeys(encoded):
+        unique = {r.id: r for r in encoded}
+        for r in unique.values():
             quote = next(c.quote for c in r.citations if c.source.id == source.id)
             target = r.spec.entitlement or (next(iter(r.spec.derives.items())) if r.spec.derives else r.spec.kind)
             title = rb.entitlements[r.spec.entitlement].title.get(lang) if r.spec.entitlement else ""

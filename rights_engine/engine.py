@@ -352,7 +352,11 @@ class _Builder:
             return Coverage(covered=False, message=_(
                 "Your place of work (province) is unknown: say where you work to see the rules that apply.",
                 self.lang))
-        chain = sorted({r.jurisdiction.label() for r in self.selection.stage2}, key=len)
+        levels = {(0 if r.jurisdiction.province is None else 1 if r.jurisdiction.prefecture is None else 2,
+                   r.jurisdiction.label())
+                  for r in self.selection.stage2
+                  if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
+        chain = [label for _, label in sorted(levels)]
         place = work.province + (work.prefecture or "")
         if not self.selection.covered:
             return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],

@@ -372,6 +372,9 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
         rel = _rel(base, path)
         for spec in rule_file.rules:
             rules.append(_build_rule(base, rel, rule_file, spec, sources, texts, entitlements, channels, schema, seen))
+    rank = {"country": 0, "province": 1, "prefecture": 2}
+    rules.sort(key=lambda r: rank["prefecture" if r.jurisdiction.prefecture else
+                                "province" if r.jurisdiction.province else "country"])  # stable: file, clause order
     _check_contradictions(rules)
     coverage_data = _read_yaml(base / "coverage.yaml") if (base / "coverage.yaml").exists() else {}
     coverage = {sid: tuple(items or ()) for sid, items in (coverage_data or {}).items()}
