@@ -32,13 +32,17 @@ def _date(text: str) -> dt.date:
 
 def _read_profile(path: str) -> Any:
     try:
-        raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1) if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)
+        else:  # never more than the limit: the path may be huge, or endless (/dev/zero)
+            with Path(path).open("rb") as handle:
+                raw = handle.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     if len(raw) > MAX_PROFILE_BYTES:
         raise InputError(f"{path}: the profile is larger than {MAX_PROFILE_BYTES} bytes")
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    try:  # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark
+        return json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise InputError(f"{path}: not valid JSON ({type(exc).__name__})") from None
 

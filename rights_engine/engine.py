@@ -7,6 +7,7 @@ may serve many threads. Two engines never share compiled rule sets.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import threading
@@ -90,6 +91,17 @@ class Engine:
         self._backend = _make_backend(self.backend_name)
         self._compiled: dict[tuple[str, ...], Any] = {}
         self._lock = threading.Lock()
+        self._selections: dict[tuple[Optional[str], int], Selection] = {}
+        self._boundaries = self.rulebase.boundaries()
+        self._texts = _TextCache()
+
+    def selection(self, province: Optional[str], day: dt.date) -> Selection:
+        """The rules in force (cached per province and per period between validity boundaries)."""
+        key = (province, bisect.bisect_right(self._boundaries, day))
+        found = self._selections.get(key)
+        if found is None:
+            found = self._selections[key] = self.rulebase.select(province, day)
+        return found
 
     # -- compiled rule sets -------------------------------------------------------------------
     def _compiled_for(self, rules: Sequence[Rule]) -> Any:
@@ -148,20 +160,38 @@ class Engine:
         worker, places = parse_profile(profile, lang)
         if as_of is not None and not isinstance(as_of, dt.date):
             raise ProfileError([FieldError("as_of", "date_type", message("date_type", lang))])
+        if isinstance(as_of, dt.datetime):  # a date subclass that does not compare with dates
+            as_of = as_of.date()
         day = as_of or worker.as_of or dt.date.today()
         province = places.work.province if places.work else None
-        selection = self.rulebase.select(province, day)
+        selection = self.selection(province, day)
         facts = self.facts_of(worker, places)
         truths1 = self.run_rules(selection.stage1, facts)
         derived = derive(selection.stage1, truths1, facts, self.rulebase.schema)
         facts2 = with_derived(facts, derived)
         truths2 = self.run_rules(selection.stage2, facts2)
         return _Builder(self.rulebase, lang, day, places, selection, facts2, derived, truths1, truths2,
-                        self.backend_name).build(explain)
+                        self.backend_name, self._texts).build(explain)
 
 
 def _has_prefectures(province: str, spec: FactSpec, rulebase: RuleBase) -> bool:
     return any(r.jurisdiction.province == province and r.jurisdiction.prefecture for r in rulebase.rules)
+
+
+class _TextCache:
+    """Result pieces that depend only on the rule base and the language (immutable, so shared).
+
+    Filled lazily; concurrent fills compute the same value, so a race is harmless.
+    """
+
+    def __init__(self) -> None:
+        self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
+        self.channels: dict[tuple[str, str], ChannelRef] = {}
+        self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
+        self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.entitlements: dict[tuple[object, ...], Entitlement] = {}
+        self.reasons: dict[tuple[str, Optional[str], str], Reason] = {}
+        self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
 
 
 class _Builder:
@@ -169,10 +199,11 @@ class _Builder:
 
     def __init__(self, rb: RuleBase, lang: str, day: dt.date, places: Places, selection: Selection,
                  facts: Mapping[str, object], derived: Derived, truths1: Mapping[str, Truth],
-                 truths2: Mapping[str, Truth], backend: str) -> None:
+                 truths2: Mapping[str, Truth], backend: str, texts: _TextCache) -> None:
         self.rb, self.lang, self.day, self.places = rb, lang, day, places
         self.selection, self.facts, self.derived = selection, facts, derived
         self.truths1, self.truths2, self.backend = truths1, truths2, backend
+        self.texts = texts
 
     # -- pieces --------------------------------------------------------------------------------
     def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
@@ -187,15 +218,22 @@ class _Builder:
             attribution_note=note, force=force,  # type: ignore[arg-type]
         )
 
+    def rule_citations(self, r: Rule) -> tuple[Citation, ...]:
+        key = (r.id, self.lang)
+        found = self.texts.citations.get(key)
+        if found is None:
+            found = self.texts.citations[key] = tuple(self.citation(c, r.spec.force) for c in r.citations)
+        return found
+
     def citations(self, rules: Sequence[Rule]) -> list[Citation]:
         out: list[Citation] = []
         seen: set[tuple[str, Optional[str], str]] = set()
         for r in rules:
-            for c in r.citations:
-                key = (c.source.id, c.clause, c.quote)
+            for c in self.rule_citations(r):
+                key = (c.source_id, c.clause, c.quote)
                 if key not in seen:
                     seen.add(key)
-                    out.append(self.citation(c, r.spec.force))
+                    out.append(c)
         return out
 
     def needs(self, rule: Rule) -> list[str]:
@@ -205,14 +243,35 @@ class _Builder:
                 out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
             elif name.startswith("problem_"):
                 out.append("problems")
+            elif name in _NEEDS_OF_DERIVED:
+                # only the source fields still unknown: a known work province is never asked again
+                sources = [f for f in _NEEDS_OF_DERIVED[name] if not self._place_known(f)]
+                out.extend(sources or _NEEDS_OF_DERIVED[name])
             else:
-                out.extend(_NEEDS_OF_DERIVED.get(name, (name,)))
+                out.append(name)
         return list(dict.fromkeys(out))
 
-    def channel(self, cid: str) -> ChannelRef:
-        return ChannelRef(id=cid, name=self.rb.channels[cid].get(self.lang))
+    def _place_known(self, field: str) -> bool:
+        """Whether the province field ``field`` (work_/hukou_/residence_province) was given."""
+        places = {"work_province": self.places.work, "hukou_province": self.places.hukou,
+                  "residence_province": self.places.residence}
+        return places.get(field) is not None
 
-    def rule_notes(self, r: Rule) -> list[str]:
+    def channel(self, cid: str) -> ChannelRef:
+        key = (cid, self.lang)
+        found = self.texts.channels.get(key)
+        if found is None:
+            found = self.texts.channels[key] = ChannelRef(id=cid, name=self.rb.channels[cid].get(self.lang))
+        return found
+
+    def rule_notes(self, r: Rule) -> tuple[str, ...]:
+        key = (r.id, self.lang)
+        found = self.texts.notes.get(key)
+        if found is None:
+            found = self.texts.notes[key] = tuple(self._rule_notes(r))
+        return found
+
+    def _rule_notes(self, r: Rule) -> list[str]:
         notes = []
         if r.spec.note:
             notes.append(r.spec.note.get(self.lang))
@@ -257,6 +316,15 @@ class _Builder:
         )
 
     def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
+        if caveat:
+            return self._reason(r, direction, caveat)
+        key = (r.id, direction, self.lang)
+        found = self.texts.reasons.get(key)
+        if found is None:
+            found = self.texts.reasons[key] = self._reason(r, direction, caveat)
+        return found
+
+    def _reason(self, r: Rule, direction: Optional[str], caveat: bool) -> Reason:
         text = r.spec.reason.get(self.lang) if r.spec.reason else ""
         if caveat:
             facts = "、".join(self.needs(r)) if self.lang == "zh" else ", ".join(self.needs(r))
@@ -266,44 +334,54 @@ class _Builder:
 
     # -- entitlements ------------------------------------------------------------------------------
     def entitlements(self) -> list[Entitlement]:
-        groups: dict[str, list[Rule]] = {}
-        for r in self.selection.stage2:
-            if r.spec.kind == "entitlement" and self.truths2.get(r.id) is not False:
-                groups.setdefault(r.spec.entitlement or "", []).append(r)
+        truths = self.truths2
         out = []
-        for ent_id, rules in groups.items():
-            sure = [r for r in rules if self.truths2.get(r.id) is True and r.spec.certainty == "verified"]
-            contributing = sure or rules
+        for ent_id, rules in self.selection.groups:
+            live = [r for r in rules if truths.get(r.id) is not False]
+            if not live:
+                continue
+            sure = tuple(r for r in live if truths.get(r.id) is True and r.spec.certainty == "verified")
+            contributing = sure or tuple(live)
             status = "applies" if sure else "pending"
-            definition = self.rb.entitlements[ent_id]
-            force = min((r.spec.force for r in contributing if r.spec.force),
-                        key=FORCE_ORDER.index)
-            amount_rule = next((r for r in contributing if r.spec.amount), None)
-            amount = None
-            if amount_rule and amount_rule.spec.amount:
-                a = amount_rule.spec.amount
-                amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
-                                display=format_amount(a.value, a.unit, self.lang, a.months))
             needs: list[str] = []
             if status == "pending":
                 for r in contributing:
                     needs.extend(self.needs(r))
-            notes: list[str] = []
-            for r in contributing:
-                notes.extend(self.rule_notes(r))
-            out.append(Entitlement(
-                id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
-                summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
-                needs=list(dict.fromkeys(needs)), amount=amount, claim=self.claim(contributing),
-                citations=self.citations(contributing), notes=list(dict.fromkeys(notes)),
-                addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
-                rule_ids=[r.id for r in contributing],
-            ))
-        topics = list(_topic_order())
-        out.sort(key=lambda e: (topics.index(e.topic) if e.topic in topics else 99, e.status != "applies", e.id))
+            key = (ent_id, tuple(r.id for r in contributing), status, tuple(dict.fromkeys(needs)), self.lang)
+            found = self.texts.entitlements.get(key)
+            if found is None:
+                found = self.texts.entitlements[key] = self.entitlement(ent_id, contributing, status, key[3])
+            out.append(found)
         return out
 
+    def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
+                    needs: Sequence[str]) -> Entitlement:
+        definition = self.rb.entitlements[ent_id]
+        force = min((r.spec.force for r in contributing if r.spec.force), key=FORCE_ORDER.index)
+        amount_rule = next((r for r in contributing if r.spec.amount), None)
+        amount = None
+        if amount_rule and amount_rule.spec.amount:
+            a = amount_rule.spec.amount
+            amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
+                            display=format_amount(a.value, a.unit, self.lang, a.months))
+        notes = [n for r in contributing for n in self.rule_notes(r)]
+        return Entitlement(
+            id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
+            summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
+            needs=list(needs), amount=amount, claim=self.claim(contributing),
+            citations=self.citations(contributing), notes=list(dict.fromkeys(notes)),
+            addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
+            rule_ids=[r.id for r in contributing],
+        )
+
+
     def claim(self, rules: Sequence[Rule]) -> Optional[Claim]:
+        key = (tuple(r.id for r in rules), self.lang)
+        if key not in self.texts.claims:
+            self.texts.claims[key] = self._claim(rules)
+        return self.texts.claims[key]
+
+    def _claim(self, rules: Sequence[Rule]) -> Optional[Claim]:
         owed_by = next((r.spec.claim.owed_by for r in rules if r.spec.claim and r.spec.claim.owed_by), None)
         channels = list(dict.fromkeys(ch for r in rules if r.spec.claim for ch in r.spec.claim.channels))
         place = next((r.spec.claim.place for r in rules if r.spec.claim and r.spec.claim.place), None)
@@ -348,6 +426,14 @@ class _Builder:
 
     def coverage(self) -> Coverage:
         work = self.places.work
+        key = (work, id(self.selection), self.lang)  # selections live as long as their engine
+        cached = self.texts.coverage.get(key)
+        if cached is None or cached[0] is not self.selection:
+            cached = self.texts.coverage[key] = (self.selection, self._coverage())
+        return cached[1]
+
+    def _coverage(self) -> Coverage:
+        work = self.places.work
         if work is None:
             return Coverage(covered=False, message=_(
                 "Your place of work (province) is unknown: say where you work to see the rules that apply.",
@@ -379,7 +465,7 @@ class _Builder:
 
     def build(self, explain: bool) -> Result:
         classification = self.classification()
-        entitlements = self.entitlements()
+        entitlements = sorted(self.entitlements(), key=_entitlement_order)
         rb = self.rb
         return Result(
             lang=self.lang,  # type: ignore[arg-type]
@@ -405,9 +491,12 @@ def _single(possible: frozenset[object]) -> Optional[str]:
     return None
 
 
-def _topic_order() -> tuple[str, ...]:
-    return ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pension", "medical", "injury",
-            "training", "union", "employment_services", "living_services", "algorithm", "remedies")
+_TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pension", "medical", "injury",
+           "training", "union", "employment_services", "living_services", "algorithm", "remedies")
+
+
+def _entitlement_order(e: Entitlement) -> tuple[int, bool, str]:
+    return (_TOPICS.index(e.topic) if e.topic in _TOPICS else len(_TOPICS), e.status != "applies", e.id)
 
 
 def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:

@@ -128,3 +128,8 @@ def prefectures_of(province: str) -> list[str]:
             if children and "children" in children[0]:
                 return [c["name"] for c in children]
     return []
+
+
+def province_names() -> list[str]:
+    """The official names of all province-level divisions, in the dataset's order."""
+    return [prov["name"] for prov in AREAS]

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .places import Place, PlaceError, resolve
 
@@ -89,6 +90,14 @@ class WorkerProfile(BaseModel):
     problems: Optional[list[Problem]] = Field(
         None, max_length=16, description="problems met; [] = none, null = not asked"
     )
+
+    @field_validator("age", "daily_hours", "weekly_hours", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode reads true/false as 1/0; a yes/no answer in a number field is a mistake.
+        if isinstance(value, bool):
+            raise PydanticCustomError("int_type" if info.field_name == "age" else "float_type", "not a number")
+        return value
 
     @field_validator("as_of")
     @classmethod
@@ -190,14 +199,17 @@ def parse_profile(data: object, lang: str = "zh") -> tuple[WorkerProfile, Places
     if isinstance(data, WorkerProfile):
         profile = data
     elif isinstance(data, Mapping):
+        invalid: list[FieldError] = []
         try:
             profile = WorkerProfile.model_validate(dict(data))
         except ValidationError as exc:
-            errors = []
             for err in exc.errors(include_input=False, include_url=False):
                 code = _code(err)
-                errors.append(FieldError(_field_name(tuple(err.get("loc", ()))), code, message(code, lang)))
-            raise ProfileError(errors) from None
+                invalid.append(FieldError(_field_name(tuple(err.get("loc", ()))), code, message(code, lang)))
+        if invalid:
+            # Raised outside the ``except`` block: the ValidationError (whose text quotes the input) must not
+            # ride along as ``__context__``, where traceback formatters and error reporters would find it.
+            raise ProfileError(invalid)
     else:
         raise ProfileError([FieldError("profile", "not_object", message("not_object", lang))])
     errors = []

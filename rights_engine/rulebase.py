@@ -8,6 +8,7 @@ The loaded :class:`RuleBase` is immutable; selecting the rules for a jurisdictio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -187,10 +188,10 @@ class Rule:
     valid_to: Optional[dt.date]
     condition: cond.Node  # the full condition: jurisdiction narrowing AND `when`
     citations: tuple[Citation, ...]
+    id: str = ""
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.spec.id)
 
     def valid_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
@@ -204,6 +205,7 @@ class Selection:
     covered: bool
     stage1: tuple[Rule, ...]  # classification: may read base facts only
     stage2: tuple[Rule, ...]  # entitlements and reasons: may read derived facts
+    groups: tuple[tuple[str, tuple[Rule, ...]], ...] = ()  # stage-2 entitlement rules by entitlement id
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ class RuleBase:
     provinces: frozenset[str] = field(default_factory=frozenset)
     questions: Mapping[str, QuestionDef] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def newest_source_date(self) -> Optional[dt.date]:
         used = {r.source.id for r in self.rules} | {c.source.id for r in self.rules for c in r.citations}
         dates = [self.sources[s].date for s in used if self.sources[s].date]
@@ -233,11 +235,17 @@ class RuleBase:
             for r in self.rules
             if r.valid_on(day) and (r.jurisdiction.province is None or r.jurisdiction.province == province)
         ]
+        stage2 = tuple(r for r in chosen if r.spec.kind in ("entitlement", "reason"))
+        groups: dict[str, list[Rule]] = {}
+        for r in stage2:
+            if r.spec.kind == "entitlement" and r.spec.entitlement:
+                groups.setdefault(r.spec.entitlement, []).append(r)
         return Selection(
             province,
             province in self.provinces,
             tuple(r for r in chosen if r.spec.kind in ("classify", "factor")),
-            tuple(r for r in chosen if r.spec.kind in ("entitlement", "reason")),
+            stage2,
+            tuple((ent, tuple(rs)) for ent, rs in groups.items()),
         )
 
     def boundaries(self) -> tuple[dt.date, ...]:

@@ -166,6 +166,13 @@ def _patterns(node: Node, layout: _Layout) -> tuple[JsonPattern, JsonPattern]:
     raise TypeError(f"not a condition node: {node!r}")
 
 
+def _rule_name(message: str) -> str:
+    """The rule name of an action message ``{"r12": {"m": {...}}}`` without parsing the whole fact."""
+    if not message.startswith('{"'):
+        return str(next(iter(json.loads(message))))
+    return message[2:message.index('"', 2)]
+
+
 def _rule(pattern: JsonPattern) -> dict[str, Any]:
     return {"all": [{"m": _all([dict(_TYPE), pattern])}]}
 
@@ -174,6 +181,7 @@ def _rule(pattern: JsonPattern) -> dict[str, Any]:
 class _Ruleset:
     handle: int
     names: dict[str, str]  # durable rule name -> our rule id (+ ":T"/":F")
+    layout: _Layout  # only the facts this ruleset's rules read: small messages, fast matching
     lock: threading.Lock = field(default_factory=threading.Lock)
     sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
 
@@ -182,7 +190,6 @@ class _Ruleset:
 class DurableRules:
     """Rules compiled into one or more durable-rules rulesets (≤ 47 durable rules and a catch-all each)."""
 
-    layout: _Layout
     rule_ids: tuple[str, ...]
     always: dict[str, Truth]
     rulesets: list[_Ruleset]
@@ -192,13 +199,15 @@ class DurableRules:
         if self.closed:
             raise RuntimeError("this compiled rule set was closed")
         engine = _engine()
-        fact = self.layout.flatten(facts)
         result: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
         result.update(self.always)
         for ruleset in self.rulesets:
+            fact = ruleset.layout.flatten(facts)
             with ruleset.lock:
                 sid = str(next(ruleset.sids))
-                message = json.dumps({**fact, "sid": sid, "id": "profile"})
+                fact["sid"] = sid
+                fact["id"] = "profile"
+                message = json.dumps(fact)
                 try:
                     try:
                         status = engine.assert_fact(ruleset.handle, message)
@@ -211,12 +220,12 @@ class DurableRules:
                         action = engine.start_action_for_state(ruleset.handle, state)
                         fired: list[str] = []
                         if action:
-                            fired.extend(json.loads(action[1]))
+                            fired.append(_rule_name(action[1]))
                             while True:
                                 more = engine.complete_and_start_action(ruleset.handle, state)
                                 if not more:
                                     break
-                                fired.extend(json.loads(more))
+                                fired.append(_rule_name(more))
                         for name in fired:
                             if name == _CATCH_ALL:
                                 continue
@@ -241,29 +250,39 @@ class DurableBackend:
 
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
         engine = _engine()
-        used = [f for _, node in rules for f in cond_fields(node)]
-        layout = _Layout.of(schema, used)
         always: dict[str, Truth] = {}
-        definitions: list[tuple[str, JsonPattern]] = []
+        chunks: list[list[tuple[str, Node]]] = [[]]
         for rule_id, node in rules:
-            true, false = _patterns(node, layout)
-            if not true:
-                always[rule_id] = True
-            elif not false:
-                always[rule_id] = False
-            else:
-                for verdict, pattern in (("T", true), ("F", false)):
-                    if pattern is not _NEVER:
-                        definitions.append((f"{rule_id}:{verdict}", pattern))
+            if isinstance(node, Const):
+                always[rule_id] = node.value
+                continue
+            if 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET:
+                chunks.append([])
+            chunks[-1].append((rule_id, node))
         rulesets: list[_Ruleset] = []
-        for start in range(0, len(definitions), MAX_RULES_PER_RULESET):
-            chunk = definitions[start:start + MAX_RULES_PER_RULESET]
-            names = {f"r{i}": name for i, (name, _) in enumerate(chunk)}
-            body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(chunk)}
+        for chunk in chunks:
+            if not chunk:
+                continue
+            layout = _Layout.of(schema, [f for _, node in chunk for f in cond_fields(node)])
+            definitions: list[tuple[str, JsonPattern]] = []
+            for rule_id, node in chunk:
+                true, false = _patterns(node, layout)
+                if not true:
+                    always[rule_id] = True
+                elif not false:
+                    always[rule_id] = False
+                else:
+                    for verdict, pattern in (("T", true), ("F", false)):
+                        if pattern is not _NEVER:
+                            definitions.append((f"{rule_id}:{verdict}", pattern))
+            if not definitions:
+                continue
+            names = {f"r{i}": name for i, (name, _) in enumerate(definitions)}
+            body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
             body[_CATCH_ALL] = _rule({})
             try:
                 handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
             except engine.error as exc:
                 raise EngineError(str(exc)) from None
-            rulesets.append(_Ruleset(handle, names))
-        return DurableRules(layout, tuple(rule_id for rule_id, _ in rules), always, rulesets)
+            rulesets.append(_Ruleset(handle, names, layout))
+        return DurableRules(tuple(rule_id for rule_id, _ in rules), always, rulesets)

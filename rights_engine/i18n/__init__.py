@@ -34,7 +34,12 @@ def _(msgid: str, lang: str, **params: object) -> str:
 
 
 def format_amount(value: float, unit: str, lang: str, months: list[int] | None = None) -> str:
-    """``300 CNY per month`` as ``¥300.00 每月`` / ``CN¥300.00 per month`` (babel), with months if given."""
+    """``300 CNY per month`` as ``¥300.00／月`` / ``CN¥300.00 per month`` (babel), with months if given."""
+    return _format_amount(value, unit, lang, tuple(months) if months else None)
+
+
+@lru_cache(maxsize=1024)
+def _format_amount(value: float, unit: str, lang: str, months: tuple[int, ...] | None) -> str:
     money = format_currency(value, "CNY", locale=LOCALES[lang])
     per = {"month": "per month", "day": "per day", "hour": "per hour", "year": "per year", "once": "once"}[unit]
     text = f"{money} {_(per, lang)}" if lang == "en" else f"{money}／{_(per, lang).removeprefix('每')}"
@@ -47,5 +52,6 @@ def format_amount(value: float, unit: str, lang: str, months: list[int] | None =
     return text
 
 
+@lru_cache(maxsize=4096)
 def format_date(day: dt.date, lang: str) -> str:
     return _babel_date(day, format="long", locale=LOCALES[lang])
