@@ -16,7 +16,7 @@ from typing import Any, Optional
 from .profile import ProfileError, WorkerProfile
 from .result import Result
 
-__all__ = ["evaluate", "WorkerProfile", "Result", "ProfileError", "Engine", "__version__"]
+__all__ = ["Engine", "ProfileError", "Result", "WorkerProfile", "__version__", "evaluate"]
 
 _default: Optional[Any] = None
 _default_lock = _threading.Lock()
@@ -38,7 +38,8 @@ def evaluate(profile: Any, as_of: Optional[_dt.date] = None, lang: str = "zh", e
 
     Raises :class:`ProfileError` (a ``ValueError``) naming every bad field.
     """
-    return _engine().evaluate(profile, as_of=as_of, lang=lang, explain=explain)
+    result: Result = _engine().evaluate(profile, as_of=as_of, lang=lang, explain=explain)
+    return result
 
 
 def __getattr__(name: str) -> Any:

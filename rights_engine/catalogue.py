@@ -16,7 +16,8 @@ from .conditions import render
 from .rulebase import Rule, RuleBase, Source, load
 from .textnorm import normalise
 
-_LABEL = re.compile(r"[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|[一二三四五六七八九十]是|第[一二三四五六七八九十百]+条")
+_NUM = "[一二三四五六七八九十]"
+_LABEL = re.compile(rf"[（(]{_NUM}+[）)]|{_NUM}+、|{_NUM}是|第[一二三四五六七八九十百]+条")
 _HEAD = {
     "zh": {"number": "文号", "issuer": "发文机关", "date": "日期", "via": "仅见于转引", "outside": "种子文件以外的文件",
            "attribution": "文号与省份来自公开转载，种子文本未载明", "rules": "编码该条款的规则", "text": "条款原文",

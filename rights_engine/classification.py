@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .backends.python import atom_truths
 from .facts import CLASSIFICATION_FACTS, FactSpec
-from .factset import FactValues, Truth
+from .factset import FactValue, FactValues, Truth
 from .rulebase import Rule
 
 
@@ -102,9 +102,9 @@ def derive(
     return Derived(decisions, factors_true, factors_unknown, tuple(dict.fromkeys(needs)))
 
 
-def with_derived(facts: FactValues, derived: Derived) -> dict[str, object]:
+def with_derived(facts: FactValues, derived: Derived) -> dict[str, FactValue]:
     """The fact set for the second stage: base facts plus the classification's possibilities."""
-    out = dict(facts)
+    out: dict[str, FactValue] = dict(facts)
     out.update(derived.values())
     return out
 

@@ -88,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ProfileError as exc:
         print(json.dumps(exc.as_dict(), ensure_ascii=False, indent=2), file=sys.stderr)
         return EXIT_INPUT
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+    except Exception as exc:
         from .rulebase import RuleBaseError
 
         if isinstance(exc, RuleBaseError):

@@ -38,7 +38,8 @@ from .result import (
     Reason,
     Result,
 )
-from .rulebase import FORCE_ORDER, Citation as RuleCitation, Rule, RuleBase, Selection, load
+from .rulebase import FORCE_ORDER, Rule, RuleBase, Selection, load
+from .rulebase import Citation as RuleCitation
 
 _PLACE_LABELS = {
     "work_place": "at the place of work (就业地)",
@@ -147,8 +148,8 @@ class Engine:
                             and _has_prefectures(work.province, prefecture_spec, self.rulebase)):
             facts["work_prefecture"] = unknown(prefecture_spec)
         else:
-            name = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
-            facts["work_prefecture"] = known(prefecture_spec, name)
+            prefecture = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
+            facts["work_prefecture"] = known(prefecture_spec, prefecture)
         return facts
 
     # -- evaluation -------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ class _Builder:
     """Turns rule truths into the result (texts in one language)."""
 
     def __init__(self, rb: RuleBase, lang: str, day: dt.date, places: Places, selection: Selection,
-                 facts: Mapping[str, object], derived: Derived, truths1: Mapping[str, Truth],
+                 facts: FactValues, derived: Derived, truths1: Mapping[str, Truth],
                  truths2: Mapping[str, Truth], backend: str, texts: _TextCache) -> None:
         self.rb, self.lang, self.day, self.places = rb, lang, day, places
         self.selection, self.facts, self.derived = selection, facts, derived
@@ -238,7 +239,7 @@ class _Builder:
 
     def needs(self, rule: Rule) -> list[str]:
         out: list[str] = []
-        for name in unknown_fields(rule, self.facts):  # type: ignore[arg-type]
+        for name in unknown_fields(rule, self.facts):
             if name in ("category", "employment_mode", "employer"):
                 out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
             elif name.startswith("problem_"):
@@ -400,7 +401,7 @@ class _Builder:
                 continue
             failed = [FailedCondition(condition=render(atom), field=atom.field,
                                       truth="false" if truth is False else "unknown")
-                      for atom, truth in atom_truths(r.condition, self.facts) if truth is not True]  # type: ignore[arg-type]
+                      for atom, truth in atom_truths(r.condition, self.facts) if truth is not True]
             definition = self.rb.entitlements[r.spec.entitlement or ""]
             out.append(NotGranted(id=r.spec.entitlement or "", title=definition.title.get(self.lang), rule_id=r.id,
                                   failed=failed, citations=self.citations([r])))

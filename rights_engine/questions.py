@@ -42,9 +42,10 @@ def rank_questions(
 
 def _choices(rb: RuleBase, field: str, lang: str) -> list[dict[str, object]]:
     definition = rb.questions.get(field)
-    unknown = {"value": None, "label": _YES_NO[lang][2]}
+    unknown: dict[str, object] = {"value": None, "label": _YES_NO[lang][2]}
     if definition and definition.choices:
-        return [{"value": k, "label": v.get(lang)} for k, v in definition.choices.items()] + [unknown]
+        listed: list[dict[str, object]] = [{"value": k, "label": v.get(lang)} for k, v in definition.choices.items()]
+        return [*listed, unknown]
     spec = rb.schema.get(field)
     if spec is not None and spec.kind == "bool":
         yes, no, _ = _YES_NO[lang]

@@ -109,8 +109,8 @@ def render_text(result: Result) -> str:
         out.append("")
         out.append(f"== {_('Warnings', lang)} ==")
         out.extend(f"  ! {w}" for w in result.warnings)
-    p = result.provenance
+    prov = result.provenance
     out.append("")
-    out.append(f"{_('Provenance', lang)}: {_('rule base', lang)} {p.rulebase_hash} · v{p.package_version} · "
-               f"{_('as of', lang)} {format_date(p.as_of, lang)} · {p.backend}")
+    out.append(f"{_('Provenance', lang)}: {_('rule base', lang)} {prov.rulebase_hash} · v{prov.package_version} · "
+               f"{_('as of', lang)} {format_date(prov.as_of, lang)} · {prov.backend}")
     return "\n".join(out) + "\n"

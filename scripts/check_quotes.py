@@ -12,7 +12,7 @@ import sys
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from rights_engine.textnorm import quote_stands_in  # noqa: E402
+from rights_engine.textnorm import quote_stands_in
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TEXTS = ROOT / "rules" / "sources" / "texts"

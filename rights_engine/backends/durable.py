@@ -102,7 +102,7 @@ class _Layout:
 
 def _milli(value: float) -> int:
     """Numbers travel as integer thousandths: durable-rules' JSON parser rejects exponents (1e-05)."""
-    return int(round(value * 1000))
+    return round(value * 1000)
 
 
 def _chunked(op: str, patterns: list[JsonPattern]) -> JsonPattern:

@@ -7,7 +7,7 @@ Message ids are English; ``locales/<locale>/LC_MESSAGES/rights_engine.po`` trans
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date as _babel_date
@@ -19,7 +19,7 @@ LOCALES = {"zh": "zh_CN", "en": "en"}
 _DIR = Path(__file__).resolve().parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> dict[str, str]:
     path = _DIR / LOCALES[lang] / "LC_MESSAGES" / "rights_engine.po"
     with path.open("rb") as handle:
