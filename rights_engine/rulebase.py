@@ -262,17 +262,40 @@ class RuleBase:
 def default_root() -> Path:
     """The rule base shipped with the package (``rules/`` beside it in a checkout, or bundled)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_rules", here.parent / "rules"):
+    for candidate in (here.parent / "rules", here / "_rules"):
         if (candidate / "sources" / "registry.yaml").exists():
             return candidate
     raise RuleBaseError("no rule base found (expected rules/ beside the package)")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with the same key twice (plain YAML keeps the last one silently)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # an unhashable key: construct_mapping reports it
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleBaseError(f"{path}: cannot read YAML: {exc}") from None
+    except RecursionError:
+        raise RuleBaseError(f"{path}: cannot read YAML: nested too deeply") from None
 
 
 def _pydantic_problem(exc: ValidationError) -> str:
@@ -284,8 +307,9 @@ def _pydantic_problem(exc: ValidationError) -> str:
 
 
 def _rel(root: Path, path: Path) -> str:
+    """A file's name as the rule base knows it: ``rules/<path below the root>`` wherever it is installed."""
     try:
-        return str(path.relative_to(root.parent))
+        return "rules/" + path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
 
@@ -319,7 +343,10 @@ def _load_texts(root: Path, sources: Mapping[str, Source]) -> dict[str, str]:
     for sid in sources:
         for path in (root / "sources" / "texts" / f"{sid}.txt", root / "sources" / "external" / f"{sid}.txt"):
             if path.exists():
-                texts[sid] = path.read_text(encoding="utf-8")
+                try:
+                    texts[sid] = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise RuleBaseError(f"{_rel(root, path)}: cannot read the source text: {exc}") from None
                 break
     return texts
 
@@ -385,6 +412,9 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
                                 "province" if r.jurisdiction.province else "country"])  # stable: file, clause order
     _check_contradictions(rules)
     coverage_data = _read_yaml(base / "coverage.yaml") if (base / "coverage.yaml").exists() else {}
+    if not isinstance(coverage_data, (dict, type(None))) or not all(
+            isinstance(items, (list, type(None))) for items in (coverage_data or {}).values()):
+        raise RuleBaseError(f"{_rel(base, base / 'coverage.yaml')}: expected a mapping of source ids to lists")
     coverage = {sid: tuple(items or ()) for sid, items in (coverage_data or {}).items()}
     digest = _digest(base, [p for p, _ in files])
     provinces = frozenset(r.jurisdiction.province for r in rules if r.jurisdiction.province)
