@@ -36,8 +36,10 @@ from ..factset import FactValues, Truth
 JsonPattern = dict[str, Any]
 
 #: durable-rules hangs creating a ruleset of more than ~512 rules, and its alpha-network walk keeps at
-#: most 64 pending nodes (error 303 when many rules share a prefix): a ruleset holds at most 48 rules.
-MAX_RULES_PER_RULESET = 47
+#: most 64 pending nodes (error 303). Every alternative path of a rule's pattern (its disjunctive normal
+#: form) can be one pending node, so a ruleset holds patterns with at most 60 paths in all.
+MAX_PATHS_PER_RULESET = 60
+MAX_RULES_PER_RULESET = 200
 _CATCH_ALL = "seen"
 #: durable-rules evaluates at most 32 expressions in one sequence.
 MAX_TERMS = 16
@@ -166,6 +168,18 @@ def _patterns(node: Node, layout: _Layout) -> tuple[JsonPattern, JsonPattern]:
     raise TypeError(f"not a condition node: {node!r}")
 
 
+def _paths(pattern: JsonPattern) -> int:
+    """How many alternative paths durable-rules makes of a pattern (the size of its DNF)."""
+    if "$and" in pattern:
+        count = 1
+        for item in pattern["$and"]:
+            count *= _paths(item)
+        return count
+    if "$or" in pattern:
+        return sum(_paths(item) for item in pattern["$or"])
+    return 1
+
+
 def _rule_name(message: str) -> str:
     """The rule name of an action message ``{"r12": {"m": {...}}}`` without parsing the whole fact."""
     if not message.startswith('{"'):
@@ -188,7 +202,7 @@ class _Ruleset:
 
 @dataclass
 class DurableRules:
-    """Rules compiled into one or more durable-rules rulesets (≤ 47 durable rules and a catch-all each)."""
+    """Rules compiled into one or more durable-rules rulesets (≤ 60 pattern paths and a catch-all each)."""
 
     rule_ids: tuple[str, ...]
     always: dict[str, Truth]
@@ -251,32 +265,33 @@ class DurableBackend:
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
         engine = _engine()
         always: dict[str, Truth] = {}
-        chunks: list[list[tuple[str, Node]]] = [[]]
+        layout = _Layout.of(schema, [f for _, node in rules for f in cond_fields(node)])
+        chunks: list[list[tuple[str, Node, int]]] = [[]]
+        load = 0
         for rule_id, node in rules:
-            if isinstance(node, Const):
-                always[rule_id] = node.value
+            true, false = _patterns(node, layout)
+            if not true or not false:
+                always[rule_id] = not true
                 continue
-            if 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET:
+            paths = sum(_paths(p) for p in (true, false) if p is not _NEVER)
+            if paths > MAX_PATHS_PER_RULESET:
+                raise EngineError(f"{rule_id}: condition too complex for durable-rules ({paths} paths)")
+            if load + paths > MAX_PATHS_PER_RULESET or 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET:
                 chunks.append([])
-            chunks[-1].append((rule_id, node))
+                load = 0
+            chunks[-1].append((rule_id, node, paths))
+            load += paths
         rulesets: list[_Ruleset] = []
         for chunk in chunks:
             if not chunk:
                 continue
-            layout = _Layout.of(schema, [f for _, node in chunk for f in cond_fields(node)])
+            local = _Layout.of(schema, [f for _, node, _ in chunk for f in cond_fields(node)])
             definitions: list[tuple[str, JsonPattern]] = []
-            for rule_id, node in chunk:
-                true, false = _patterns(node, layout)
-                if not true:
-                    always[rule_id] = True
-                elif not false:
-                    always[rule_id] = False
-                else:
-                    for verdict, pattern in (("T", true), ("F", false)):
-                        if pattern is not _NEVER:
-                            definitions.append((f"{rule_id}:{verdict}", pattern))
-            if not definitions:
-                continue
+            for rule_id, node, _ in chunk:
+                true, false = _patterns(node, local)
+                for verdict, pattern in (("T", true), ("F", false)):
+                    if pattern is not _NEVER:
+                        definitions.append((f"{rule_id}:{verdict}", pattern))
             names = {f"r{i}": name for i, (name, _) in enumerate(definitions)}
             body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
             body[_CATCH_ALL] = _rule({})
@@ -284,5 +299,5 @@ class DurableBackend:
                 handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
             except engine.error as exc:
                 raise EngineError(str(exc)) from None
-            rulesets.append(_Ruleset(handle, names, layout))
+            rulesets.append(_Ruleset(handle, names, local))
         return DurableRules(tuple(rule_id for rule_id, _ in rules), always, rulesets)
