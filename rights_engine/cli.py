@@ -67,6 +67,23 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--root", default=None, help="a rule base directory (default: the shipped one)")
     cov = sub.add_parser("coverage", help="print covered and uncovered provisions of coverage.yaml")
     cov.add_argument("--root", default=None)
+    srv = sub.add_parser("serve", help="serve the clinic's local web page and JSON API (stores nothing)")
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this computer only)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
+    itv = sub.add_parser("interview", help="ask the next question until nothing is left to ask, then report")
+    itv.add_argument("--lang", choices=("zh", "en"), default="zh")
+    itv.add_argument("--profile", default=None, help="start from the answers in this profile (JSON file)")
+    itv.add_argument("--as-of", type=_date, default=None, help="the day to evaluate (default: today)")
+    itv.add_argument("--explain", action="store_true", help="also list the entitlements not granted, and why")
+    bat = sub.add_parser("batch", help="evaluate a Parquet/CSV table of profiles into a table of results")
+    bat.add_argument("input", help="profiles: .parquet or .csv, one profile a row, profile fields as columns")
+    bat.add_argument("output", help="results: .parquet or .csv, one row per input row (bad rows: errors column)")
+    bat.add_argument("--as-of", type=_date, default=None, help="evaluate every row on this day (default: each row's)")
+    bat.add_argument("--columns", nargs="+", action="extend", default=[], metavar="COLUMN",
+                     help="input columns (an id, …) to carry into the result unchanged")
+    bat.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the error messages")
+    bat.add_argument("--chunk-size", type=int, default=1 << 19, help="rows per chunk (default: 524288)")
+    bat.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     return parser
 
 
@@ -82,6 +99,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rules(args)
         if args.command == "coverage":
             return _coverage(args)
+        if args.command == "batch":
+            try:
+                from .batch._io import run as run_batch
+            except ImportError as exc:
+                raise InputError(f"batch needs the batch extra: pip install 'rights-engine[batch]' ({exc.name})") from None
+            return run_batch(args)
+        if args.command == "serve":
+            from .web import serve
+
+            return serve(args.host, args.port)
+        if args.command == "interview":
+            return _interview(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -111,6 +140,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         print(render_text(result), end="")
     return EXIT_OK
+
+
+def _interview(args: argparse.Namespace) -> int:
+    from . import interview
+    from .engine import Engine
+
+    start = _read_profile(args.profile) if args.profile else None
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    return interview.main(Engine(), args.lang, sys.stdin, sys.stdout, start=start, as_of=args.as_of,
+                          explain=args.explain)
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -1,0 +1,283 @@
+"""The batch evaluator: a table of profiles in, one row of results per profile out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from typing import Any, Optional
+
+import numpy as np
+import polars as pl
+
+from ..engine import Engine
+from ..i18n import LANGS
+from ..profile import Places, WorkerProfile
+from ..rulebase import RuleBase, Selection, load
+from ._compile import Group, Outputs, Plan
+from ._normalise import (
+    BAD,
+    ERRORS,
+    FIELDS,
+    PROVINCE,
+    ROW,
+    PlaceResolver,
+    decode_problems,
+    error_frame,
+    fast_path,
+    slow_path,
+)
+
+DAY = "__re_day"
+GROUP = "__re_group"
+#: Result columns before the classification: the work province (official name) and the day evaluated.
+LEAD = ("province", "as_of")
+
+
+class BatchInputError(ValueError):
+    """The table as a whole cannot be evaluated (an unknown column, a bad option). Rows never raise this."""
+
+
+class BatchEvaluator:
+    """Evaluates tables of profiles against one rule base; compiles once per (province, period) and caches.
+
+    Thread-safe; one evaluator may serve many tables (and many Dask partitions in one worker process).
+    """
+
+    def __init__(self, rulebase: Optional[RuleBase] = None) -> None:
+        self.rulebase = rulebase if rulebase is not None else load()
+        self.outputs = Outputs.of(self.rulebase)
+        self._facts = Engine(self.rulebase, backend="python")
+        self._places = PlaceResolver(self._work_prefecture)
+        self._boundaries = pl.Series("boundaries", self.rulebase.boundaries(), dtype=pl.Date)
+        self._covered = sorted(self.rulebase.provinces)
+        self._periods = len(self.rulebase.boundaries()) + 1
+        self._plans: dict[tuple[int, ...], Plan] = {}
+        self._selections: dict[int, Selection] = {}
+        self._lock = threading.Lock()
+
+    # -- compiled plans --------------------------------------------------------------------------------
+    def _work_prefecture(self, places: Places) -> Optional[str]:
+        value = self._facts.facts_of(WorkerProfile.model_validate({}), places)["work_prefecture"]
+        assert isinstance(value, frozenset)
+        return str(next(iter(value))) if len(value) == 1 else None
+
+    def period_day(self, period: int) -> dt.date:
+        """A day inside period number ``period`` (the rules in force are the same on every day of it)."""
+        days = self.rulebase.boundaries()
+        if not days:
+            return dt.date(2000, 1, 1)
+        return days[period - 1] if period > 0 else days[0] - dt.timedelta(days=1)
+
+    def group(self, code: int) -> Group:
+        """Group ``code``: (covered province number, 0 = none) x periods + period number."""
+        province, period = divmod(code, self._periods)
+        return Group(code, self._covered[province - 1] if province else None, self.period_day(period))
+
+    def plan(self, codes: Sequence[int]) -> Plan:
+        key = tuple(sorted(set(codes)))
+        found = self._plans.get(key)
+        if found is None:
+            with self._lock:
+                found = self._plans.get(key)
+                if found is None:
+                    groups = [self.group(c) for c in key]
+                    for g in groups:
+                        if g.code not in self._selections:
+                            self._selections[g.code] = self.rulebase.select(g.province, g.day)
+                    found = Plan.build(self.rulebase, groups, {g.code: self._selections[g.code] for g in groups},
+                                       GROUP, self.outputs, keep=(PROVINCE, DAY))
+                    self._plans[key] = found
+        return found
+
+    @property
+    def compiled_plans(self) -> int:
+        """How many plans were compiled (one per set of groups met, whatever the number of rows or chunks)."""
+        return len(self._plans)
+
+    @property
+    def selected_groups(self) -> int:
+        """How many (province, period) groups had their rules selected (once each)."""
+        return len(self._selections)
+
+    # -- evaluation ------------------------------------------------------------------------------------
+    def result_schema(self, columns: Sequence[str] = (), input_schema: Optional[pl.Schema] = None) -> pl.Schema:
+        schema: dict[str, pl.DataType] = {}
+        for c in columns:
+            schema[c] = input_schema[c] if input_schema is not None and c in input_schema else pl.String()
+        schema.update({"province": pl.String(), "as_of": pl.Date()})
+        schema.update(self.outputs.dtypes())
+        schema["errors"] = ERRORS
+        return pl.Schema(schema)
+
+    def check_columns(self, names: Sequence[str], columns: Sequence[str]) -> None:
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise BatchInputError(f"--columns names columns the table does not have: {', '.join(missing)}")
+        clash = [c for c in columns if c in self.result_schema()]
+        if clash:
+            raise BatchInputError(f"these columns would clash with result columns: {', '.join(clash)}")
+        unknown = [c for c in names if c not in FIELDS and c not in columns]
+        if unknown:
+            raise BatchInputError(
+                f"unknown columns (not profile fields): {', '.join(unknown)}; pass them with --columns to carry "
+                "them into the result")
+
+    def evaluate_polars(self, table: pl.DataFrame, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
+                        lang: str = "zh") -> pl.DataFrame:
+        """Evaluate a polars table; the result has one row per input row, in the same order."""
+        if lang not in LANGS:
+            raise BatchInputError("lang must be zh or en")
+        if as_of is not None and not isinstance(as_of, dt.date):
+            raise BatchInputError("as_of must be a date")
+        columns = list(dict.fromkeys(columns))
+        self.check_columns(table.columns, columns)
+        raw = table.select([c for c in table.columns if c in FIELDS]).with_row_index(ROW)
+        if "problems" in raw.columns and raw.schema["problems"] in (pl.String, pl.Categorical):
+            raw = raw.with_columns(decode_problems(raw.get_column("problems")))
+        canon = fast_path(raw, self._places, self.rulebase.schema)
+        errors: dict[int, Any] = {}
+        suspicious = canon.get_column(BAD)
+        if suspicious.any():
+            clean, errors = slow_path(raw.filter(suspicious), lang)
+            if clean.height:
+                canon = _patch(canon, fast_path(clean, self._places, self.rulebase.schema))
+        day = pl.lit(as_of, dtype=pl.Date) if as_of is not None else pl.col("as_of").fill_null(dt.date.today())
+        canon = canon.with_columns(day.alias(DAY))
+        period = self._boundaries.search_sorted(canon.get_column(DAY), side="right").cast(pl.Int32)
+        covered = {p: i + 1 for i, p in enumerate(self._covered)}
+        province = pl.col(PROVINCE).replace_strict(covered, default=0, return_dtype=pl.Int32)
+        canon = canon.with_columns((province * self._periods + period).alias(GROUP))
+        plan = self.plan(canon.get_column(GROUP).unique().to_list())
+        result = plan.apply(canon.lazy()).collect()
+        if errors:
+            bad = canon.get_column(BAD)
+            result = result.with_columns(
+                [pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in result.columns])
+            result = result.with_columns(_errors(errors, canon.height).alias("errors"))
+        else:
+            result = result.with_columns(pl.lit(None, dtype=ERRORS).alias("errors"))
+        result = result.rename({PROVINCE: "province", DAY: "as_of"})
+        if columns:
+            result = table.select(columns).hstack(result.get_columns())
+        return result
+
+    def evaluate(self, table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
+                 lang: str = "zh") -> Any:
+        """Evaluate an Arrow table, a pandas or a polars DataFrame; the result is of the same kind."""
+        frame, kind = to_polars(table)
+        result = self.evaluate_polars(frame, as_of=as_of, columns=columns, lang=lang)
+        return from_polars(result, kind, table)
+
+
+def _patch(canon: pl.DataFrame, clean: pl.DataFrame) -> pl.DataFrame:
+    """Put the validated rows (numbered by ``ROW``, which is their position) back in place."""
+    at = clean.get_column(ROW).cast(pl.Int64)
+    patched = [canon.get_column(c).scatter(at, clean.get_column(c).cast(canon.schema[c]))
+               if c != ROW else canon.get_column(c) for c in canon.columns]
+    return pl.DataFrame(patched)
+
+
+def _errors(errors: dict[int, Any], n: int) -> pl.Series:
+    frame = error_frame(errors, pl.Int64())
+    return pl.DataFrame({ROW: pl.int_range(n, eager=True)}).join(frame, on=ROW, how="left",
+                                                                  maintain_order="left").get_column("errors")
+
+
+def to_polars(table: Any) -> tuple[pl.DataFrame, str]:
+    """A polars frame for a polars, pandas or Arrow table, and which of them it was."""
+    if isinstance(table, pl.DataFrame):
+        return table, "polars"
+    if isinstance(table, pl.LazyFrame):
+        return table.collect(), "polars"
+    module = type(table).__module__
+    if module.startswith("pyarrow"):
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame, "arrow"
+    if module.startswith("pandas"):
+        return _from_pandas(table), "pandas"
+    raise BatchInputError(f"not a table: {type(table).__name__} (polars, pandas or pyarrow)")
+
+
+def _from_pandas(table: Any) -> pl.DataFrame:
+    """pandas' missing values (NaN, None, NA, NaT) are unknowns. A column of Python objects is typed by what it
+    holds: one kind of value gives a typed column; a mix keeps the objects, which then go through the exact
+    row-by-row validation (no silent conversion of, say, an integer into a date)."""
+    import pandas as pd
+
+    columns: list[pl.Series] = []
+    for name in table.columns:
+        column = table[name]
+        if column.dtype != object:
+            typed = pl.from_pandas(column)
+            assert isinstance(typed, pl.Series)
+            columns.append(typed.alias(str(name)))
+            continue
+        values = [None if _missing(pd, v) else v for v in column.tolist()]
+        kinds = {type(v) for v in values if v is not None}
+        dtype = _OBJECT_TYPES.get(kinds.pop()) if len(kinds) == 1 else (pl.Null() if not kinds else None)
+        if isinstance(dtype, pl.List):
+            values = [list(v) if v is not None else None for v in values]
+            if any(not isinstance(x, str) for v in values if v is not None for x in v):
+                dtype = None
+        try:
+            series = pl.Series(str(name), values, dtype=dtype if dtype is not None else pl.Object(), strict=True)
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+            series = pl.Series(str(name), values, dtype=pl.Object())
+        columns.append(series)
+    return pl.DataFrame(columns) if columns else pl.DataFrame(height=len(table))
+
+
+_OBJECT_TYPES: dict[type, pl.DataType] = {
+    str: pl.String(), bool: pl.Boolean(), int: pl.Int64(), float: pl.Float64(), dt.date: pl.Date(),
+    list: pl.List(pl.String()), tuple: pl.List(pl.String()), np.ndarray: pl.List(pl.String()),
+}
+
+
+def _missing(pd: Any, value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def from_polars(result: pl.DataFrame, kind: str, original: Any) -> Any:
+    if kind == "polars":
+        return result
+    if kind == "arrow":
+        return result.to_arrow()
+    frame = result.to_pandas(use_pyarrow_extension_array=True)
+    index = getattr(original, "index", None)
+    if index is not None and len(index) == len(frame):
+        frame.index = index
+    return frame
+
+
+_shared: Optional[BatchEvaluator] = None
+_shared_lock = threading.Lock()
+
+
+def shared_evaluator() -> BatchEvaluator:
+    """One evaluator of the shipped rule base per process (compiled plans are shared)."""
+    global _shared
+    if _shared is None:
+        with _shared_lock:
+            if _shared is None:
+                _shared = BatchEvaluator()
+    return _shared
+
+
+def evaluate_table(table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (), lang: str = "zh",
+                   evaluator: Optional[BatchEvaluator] = None) -> Any:
+    """Evaluate a table of profiles (Arrow, pandas or polars): one result row per input row, same kind of table.
+
+    Result columns: the ``columns`` carried over from the input, ``province`` (official name of the work
+    province), ``as_of`` (the day evaluated), ``category``, ``employment_mode``, ``employer``, one column per
+    entitlement id (``applies`` / ``pending`` / null when not granted), ``amount.<entitlement>`` for the
+    entitlements that have amounts, and ``errors`` (null, or the bad fields with their codes and messages; a bad
+    row has null results).
+    """
+    return (evaluator or shared_evaluator()).evaluate(table, as_of=as_of, columns=columns, lang=lang)

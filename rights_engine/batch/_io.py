@@ -1,0 +1,254 @@
+"""Files in, files out: Parquet and CSV, read and written chunk by chunk, with a progress bar and a summary.
+
+A CSV is read as text (every cell a string; an empty cell is unknown) and validated like JSON text would be;
+its ``problems`` cells are ``deposit;no_rest`` or ``["deposit", "no_rest"]`` (an empty list: ``[]``). In a CSV
+result the ``errors`` column is JSON text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Optional
+
+import polars as pl
+
+from ._evaluate import BatchEvaluator, BatchInputError, shared_evaluator
+
+DEFAULT_CHUNK = 1 << 19
+PARQUET = (".parquet", ".pq", ".parq")
+CSV = (".csv",)
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in PARQUET:
+        return "parquet"
+    if suffix in CSV:
+        return "csv"
+    raise BatchInputError(f"{path.name}: expected a .parquet or .csv file")
+
+
+def count_rows(path: Path) -> int:
+    if _kind(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return int(pl.scan_csv(path, infer_schema=False).select(pl.len()).collect().item())
+
+
+def column_names(path: Path) -> list[str]:
+    if _kind(path) == "parquet":
+        return list(pl.read_parquet_schema(path))
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK) -> Iterator[pl.DataFrame]:
+    """The rows of a Parquet or CSV file, ``chunk_size`` at a time (CSV cells as text)."""
+    if _kind(path) == "parquet":
+        rows = count_rows(path)
+        scan = pl.scan_parquet(path)
+        for offset in range(0, rows, chunk_size):
+            yield scan.slice(offset, chunk_size).collect()
+        return
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = column_names(path)
+    if not header:
+        return
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=1 << 24, encoding="utf8"),
+        convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
+                                             strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                             null_values=[""]),
+    )
+    pending: list[pl.DataFrame] = []
+    size = 0
+    for batch in reader:
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        pending.append(frame)
+        size += frame.height
+        if size >= chunk_size:
+            yield pl.concat(pending)
+            pending, size = [], 0
+    if pending:
+        yield pl.concat(pending)
+
+
+_STATS = ("province", "as_of", "category", "employment_mode", "employer")
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind = _kind(path)
+        self._parquet: Any = None
+        self._csv: Optional[IO[bytes]] = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            table = frame.to_arrow()
+            if self._parquet is None:
+                # statistics only where a reader would filter (not on the one-per-entitlement status columns)
+                stats = [name for name in table.schema.names if name in _STATS]
+                self._parquet = pq.ParquetWriter(self.path, table.schema, compression="snappy",
+                                                 write_statistics=stats)
+            self._parquet.write_table(table)
+            return
+        errors = pl.col("errors").list.eval(pl.element().struct.json_encode()).list.join(",")
+        text = frame.with_columns(pl.when(pl.col("errors").is_not_null()).then(pl.concat_str(
+            pl.lit("["), errors, pl.lit("]"))).alias("errors"))
+        if self._csv is None:
+            self._csv = self.path.open("wb")
+            text.write_csv(self._csv, include_header=True)
+        else:
+            text.write_csv(self._csv, include_header=False)
+
+    def close(self, empty: Optional[pl.DataFrame] = None) -> None:
+        if self._parquet is None and self._csv is None and empty is not None:
+            self.write(empty)
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._csv is not None:
+            self._csv.close()
+
+
+@dataclass
+class Summary:
+    """Counts over a whole run: rows, rows with errors, categories, provinces and entitlement statuses."""
+
+    rows: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    categories: Counter[str] = field(default_factory=Counter)
+    provinces: Counter[str] = field(default_factory=Counter)
+    applies: Counter[str] = field(default_factory=Counter)
+    pending: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: pl.DataFrame, entitlements: Sequence[str]) -> None:
+        self.rows += result.height
+        self.errors += int(result.get_column("errors").is_not_null().sum())
+        for name, counter in (("category", self.categories), ("province", self.provinces)):
+            counts = result.get_column(name).cast(pl.String).fill_null("(none)").value_counts()
+            for value, count in counts.iter_rows():
+                counter[str(value)] += int(count)
+        if entitlements and result.height:
+            sums = result.select(
+                *((pl.col(e) == "applies").sum().alias(f"a:{e}") for e in entitlements),
+                *((pl.col(e) == "pending").sum().alias(f"p:{e}") for e in entitlements),
+            ).row(0, named=True)
+            for e in entitlements:
+                self.applies[e] += int(sums[f"a:{e}"] or 0)
+                self.pending[e] += int(sums[f"p:{e}"] or 0)
+
+    def render(self) -> str:
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        lines = [f"{self.rows:,} profiles in {self.seconds:.2f} s ({rate:,.0f} profiles/s); "
+                 f"{self.errors:,} with errors (reported in the errors column)"]
+
+        def pad(text: str, width: int) -> str:
+            wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
+            return text + " " * max(0, width - len(text) - wide)
+
+        def share(n: int) -> str:
+            return f"{n:>12,}  {100 * n / self.rows:5.1f}%" if self.rows else f"{n:>12,}"
+
+        lines.append("\nby category (none = a row with errors):")
+        lines += [f"  {pad(k, 28)}{share(v)}" for k, v in self.categories.most_common()]
+        lines.append("\nby work province (none = unknown or a row with errors):")
+        lines += [f"  {pad(k, 28)}{share(v)}" for k, v in self.provinces.most_common()]
+        lines.append(f"\nby entitlement:{'':<46}{'applies':>12}  {'pending':>12}")
+        for e in sorted(set(self.applies) | set(self.pending), key=lambda e: (-self.applies[e], e)):
+            if self.applies[e] or self.pending[e]:
+                lines.append(f"  {e:<58}{self.applies[e]:>12,}  {self.pending[e]:>12,}")
+        return "\n".join(lines) + "\n"
+
+
+def evaluate_file(source: str | Path, target: str | Path, as_of: Optional[dt.date] = None,
+                  columns: Sequence[str] = (), lang: str = "zh", chunk_size: int = DEFAULT_CHUNK,
+                  progress: bool = False, evaluator: Optional[BatchEvaluator] = None) -> Summary:
+    """Evaluate a Parquet/CSV file of profiles into a Parquet/CSV file of results (chunk by chunk)."""
+    source, target = Path(source), Path(target)
+    _kind(source)
+    _kind(target)
+    if source.resolve() == target.resolve():
+        raise BatchInputError("the result would overwrite the input")
+    if not source.is_file():
+        raise BatchInputError(f"{source}: no such file")
+    evaluator = evaluator or shared_evaluator()
+    evaluator.check_columns(column_names(source), columns)  # before the first chunk: a bad header fails at once
+    summary = Summary()
+    started = time.perf_counter()
+    bar: Any = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=count_rows(source), unit="rows", unit_scale=True, file=sys.stderr, smoothing=0.1)
+    writer = _Writer(target)
+    wrote_any = False
+    entitlements = evaluator.outputs.entitlements
+
+    def write(result: pl.DataFrame, rows: int) -> None:
+        writer.write(result)
+        summary.add(result, entitlements)
+        if bar is not None:
+            bar.update(rows)
+
+    # three stages overlap: reading chunk k+1 and writing chunk k-1 run while chunk k is evaluated
+    chunks = read_chunks(source, chunk_size)
+    try:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rights-engine-batch") as pool:
+            reading: Future[Optional[pl.DataFrame]] = pool.submit(next, chunks, None)
+            writing: Optional[Future[None]] = None
+            while True:
+                chunk = reading.result()
+                if chunk is None:
+                    break
+                reading = pool.submit(next, chunks, None)
+                result = evaluator.evaluate_polars(chunk, as_of=as_of, columns=columns, lang=lang)
+                if writing is not None:
+                    writing.result()
+                writing = pool.submit(write, result, chunk.height)
+                wrote_any = True
+            if writing is not None:
+                writing.result()
+    finally:
+        if bar is not None:
+            bar.close()
+        writer.close(empty=None if wrote_any else pl.DataFrame(schema=evaluator.result_schema(columns)))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``rights-engine batch`` command. Exit codes: 0 ok (bad rows are reported in the file), 2 bad input."""
+    if args.chunk_size < 1:
+        print("error: --chunk-size must be positive", file=sys.stderr)
+        return 2
+    try:
+        summary = evaluate_file(args.input, args.output, as_of=args.as_of, columns=args.columns, lang=args.lang,
+                                chunk_size=args.chunk_size, progress=not args.quiet)
+    except BatchInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.strerror or type(exc).__name__}: {exc.filename or ''}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(summary.render(), end="")
+    return 0

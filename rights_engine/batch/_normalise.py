@@ -1,0 +1,447 @@
+"""From a table of raw profiles to canonical fact columns, with every bad row reported in place.
+
+The fast path validates whole columns at once and accepts only values that
+:class:`rights_engine.profile.WorkerProfile` surely accepts, with the value it would give. Every other
+row (a bad value, or a form the fast path does not decide, such as ``"1e1"`` hours) goes through
+:func:`rights_engine.profile.parse_profile` itself, one row at a time: its :class:`ProfileError` is the
+row's error list (so the fields are named exactly as ``evaluate()`` names them), and a row it accepts is
+fed back through the fast path in its validated form. Places are resolved once per distinct
+(province, city) pair, through ``parse_profile`` too.
+
+Canonical columns (one per profile fact; null = unknown): enums as the validated text (or categorical) as
+given, booleans, numbers as quantised floats, one boolean per problem, the place-derived facts ``hukou_in_work_province``,
+``residence_in_work_province`` and ``work_prefecture``, and ``__re_province`` (the official name of the
+work province).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Optional
+
+import annotated_types
+import polars as pl
+
+from ..facts import PROBLEMS, FactSpec
+from ..profile import MAX_DATE, MIN_DATE, FieldError, ProfileError, WorkerProfile, parse_profile
+
+ROW = "__re_row"
+PROVINCE = "__re_province"
+PREFECTURE = "__re_prefecture"
+BAD = "__re_bad"
+PLACE_PREFIXES = ("work", "hukou", "residence")
+
+Kind = Literal["enum", "bool", "float", "int", "date", "place", "problems"]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    values: tuple[str, ...] = ()
+    low: Optional[float] = None
+    high: Optional[float] = None
+    max_length: Optional[int] = None
+
+
+def _fields() -> dict[str, Field]:
+    """The profile's fields, read off :class:`WorkerProfile` (its types and constraints, not a copy)."""
+    out: dict[str, Field] = {}
+    for name, info in WorkerProfile.model_fields.items():
+        inner = next(a for a in typing.get_args(info.annotation) if a is not type(None))
+        low = next((float(typing.cast(float, m.ge)) for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
+        high = next((float(typing.cast(float, m.le)) for m in info.metadata if isinstance(m, annotated_types.Le)),
+                    None)
+        max_length = next((int(m.max_length) for m in info.metadata if isinstance(m, annotated_types.MaxLen)), None)
+        origin = typing.get_origin(inner)
+        kind: Kind
+        values: tuple[str, ...] = ()
+        if origin is Literal:
+            kind, values = "enum", tuple(typing.get_args(inner))
+        elif origin is list:
+            kind, values = "problems", tuple(typing.get_args(typing.get_args(inner)[0]))
+        elif inner is bool:
+            kind = "bool"
+        elif inner is float:
+            kind = "float"
+        elif inner is int:
+            kind = "int"
+        elif inner is dt.date:
+            kind = "date"
+        elif inner is str:
+            kind = "place"
+        else:  # pragma: no cover - a new kind of field needs a fast path
+            raise TypeError(f"no batch conversion for profile field {name}: {inner!r}")
+        out[name] = Field(name, kind, values, low, high, max_length)
+    return out
+
+
+FIELDS: Mapping[str, Field] = _fields()
+assert FIELDS["problems"].values == PROBLEMS
+
+_STRINGS = (pl.String, pl.Categorical, pl.Enum)
+_TRUE = ("1", "on", "t", "true", "y", "yes")
+_FALSE = ("0", "off", "f", "false", "n", "no")
+_FLOAT_TEXT = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
+_INT_TEXT = r"^[+-]?\d+$"
+_DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _is_string(dtype: object) -> bool:
+    return isinstance(dtype, _STRINGS) or dtype in (pl.String, pl.Categorical)
+
+
+def _is_int(dtype: pl.DataType) -> bool:
+    return dtype.is_integer()
+
+
+def _is_float(dtype: pl.DataType) -> bool:
+    return dtype.is_float()
+
+
+def quantise(values: pl.Series) -> pl.Series:
+    """``round(x, 3)`` exactly as Python does it (``factset.quantise``), vectorised."""
+    frame = pl.DataFrame({"x": values.cast(pl.Float64)})
+    value, tie = _quantised(pl.col("x"))
+    out = frame.select(value.alias("v"), tie.alias("t"))
+    return _fix_ties(out.get_column("v"), out.get_column("t"), values).alias(values.name)
+
+
+def _quantised(x: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(x rounded to the thousandth, "x is within a hair of a tie" — those are redone by Python's ``round``)."""
+    scaled = x * 1000.0
+    return (scaled.round(0) / 1000.0), ((scaled - scaled.floor()) - 0.5).abs() < 1e-6
+
+
+def _fix_ties(value: pl.Series, tie: pl.Series, original: pl.Series) -> pl.Series:
+    tie = tie.fill_null(False)
+    if not tie.any():
+        return value
+    idx = tie.arg_true()
+    exact = [None if v is None else round(float(v), 3) for v in original.cast(pl.Float64).gather(idx).to_list()]
+    return value.scatter(idx, pl.Series(exact, dtype=pl.Float64))
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A field's canonical value as an expression: null where unknown, or where the fast path refuses the value."""
+
+    value: pl.Expr
+    tie: Optional[pl.Expr] = None  # numbers: near a rounding tie
+    number: Optional[pl.Expr] = None  # numbers: the unrounded value
+    ok: Optional[pl.Expr] = None  # when given: the value is accepted (else: the canonical value is not null)
+
+
+def _refused(name: str, dtype: pl.DataType) -> Converter:
+    return Converter(pl.lit(None, dtype=dtype))
+
+
+def _enum(name: str, dtype: pl.DataType, f: Field) -> Converter:
+    """Enum values stay as they are (text or categorical): a flag is an equality test; bad rows are refused."""
+    if not _is_string(dtype):
+        return _refused(name, pl.String())
+    col = pl.col(name)
+    if isinstance(dtype, pl.Enum) and not set(f.values) <= set(dtype.categories.to_list()):
+        col = col.cast(pl.String)  # an enum type of the caller's that lacks some of the domain
+    return Converter(col, ok=col.is_in(list(f.values)))
+
+
+def _bool(name: str, dtype: pl.DataType, f: Field) -> Converter:
+    col = pl.col(name)
+    if dtype == pl.Boolean:
+        return Converter(col)
+    if _is_string(dtype):
+        mapping: dict[str, bool] = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
+        value = col.cast(pl.String).str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+    elif _is_int(dtype) or _is_float(dtype):
+        value = pl.when(col == 1).then(True).when(col == 0).then(False).otherwise(None).cast(pl.Boolean)
+    else:
+        return _refused(name, pl.Boolean())
+    return Converter(value)
+
+
+def _number(name: str, dtype: pl.DataType, f: Field) -> Converter:
+    col = pl.col(name)
+    if _is_string(dtype):
+        text = col.cast(pl.String).str.strip_chars()
+        pattern = _INT_TEXT if f.kind == "int" else _FLOAT_TEXT
+        parsed = pl.when(text.str.contains(pattern)).then(text)
+        number = parsed.cast(pl.Int64 if f.kind == "int" else pl.Float64, strict=False).cast(pl.Float64)
+    elif _is_int(dtype) or _is_float(dtype):
+        number = col.cast(pl.Float64)
+    else:
+        return _refused(name, pl.Float64())
+    ok = number.is_finite()
+    if f.kind == "int":
+        ok = ok & (number == number.floor())
+    if f.low is not None:
+        ok = ok & (number >= f.low)
+    if f.high is not None:
+        ok = ok & (number <= f.high)
+    ok = ok.fill_null(False)
+    value, tie = _quantised(number)
+    return Converter(pl.when(ok).then(value), pl.when(ok).then(tie), number)
+
+
+def _date(name: str, dtype: pl.DataType, f: Field) -> Converter:
+    col = pl.col(name)
+    if dtype == pl.Date:
+        day = col
+    elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+        day = pl.when(col.dt.truncate("1d") == col).then(col.dt.date())
+    elif _is_string(dtype):
+        text = col.cast(pl.String)
+        day = pl.when(text.str.contains(_DATE_TEXT)).then(text).str.to_date("%Y-%m-%d", strict=False)
+    else:
+        return _refused(name, pl.Date())
+    ok = ((day >= MIN_DATE) & (day <= MAX_DATE)).fill_null(False)
+    return Converter(pl.when(ok).then(day))
+
+
+def decode_problems(col: pl.Series) -> pl.Series:
+    """A text column of problems (CSV): a JSON-style array ``["deposit", "no_rest"]`` or ``deposit;no_rest``
+    (``;``, ``,``, ``|`` or spaces between ids); an empty text or ``[]`` is no problem, a null cell is unknown.
+    (Dask's default string conversion turns a list column into such text: it is read back the same way.)"""
+    text = col.cast(pl.String).str.strip_chars().str.strip_prefix("[").str.strip_suffix("]")
+    items = text.str.replace_all(r"[\"']", "").str.replace_all(r"[;,|\s]+", "\x1f").str.split("\x1f")
+    cleaned = pl.select(items.list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_bytes() > 0)))
+    return cleaned.to_series().alias(col.name)
+
+
+ITEMS = "__re_items"
+BITS = "__re_bits"
+
+
+def _problems(name: str, dtype: pl.DataType, f: Field) -> list[list[pl.Expr]]:
+    """One boolean per problem (all null = the list is unknown, or refused: an unknown item, a problem listed
+    twice, a list too long; those go the slow way), in three steps: the items as enum codes; the sum of their
+    bits (as many bits set as items exactly when no item is listed twice); the booleans."""
+    kind = pl.Enum(list(f.values))
+    if isinstance(dtype, (pl.List, pl.Array)) and (_is_string(dtype.inner) or dtype.inner == pl.Null):
+        items = pl.col(ITEMS)
+        bits = items.list.eval(pl.lit(2, dtype=pl.UInt32).pow(pl.element().to_physical())).list.sum().cast(pl.UInt32)
+        ok = ~items.list.eval(pl.element().is_null()).list.any() & (bits.bitwise_count_ones() == items.list.len())
+        if f.max_length is not None:
+            ok = ok & (items.list.len() <= f.max_length)
+        return [
+            [pl.col(name).cast(pl.List(pl.String)).cast(pl.List(kind), strict=False).alias(ITEMS)],
+            [pl.when(ok.fill_null(False)).then(bits).alias(BITS)],
+            [pl.when(pl.col(BITS).is_not_null()).then((pl.col(BITS) & (1 << i)) != 0).alias(f"problem_{p}")
+             for i, p in enumerate(f.values)],
+        ]
+    return [[], [], [pl.lit(None, dtype=pl.Boolean).alias(f"problem_{p}") for p in f.values]]
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    present: bool
+    province: Optional[str]
+    prefecture: Optional[str]
+    work_prefecture: Optional[str]  # the work_prefecture fact when known (work places only)
+
+
+_NO_CODE = 0xFFFFFFFF
+
+
+class PlaceResolver:
+    """Resolves each distinct (province, city) pair once, through ``parse_profile`` (the exact semantics)."""
+
+    def __init__(self, work_prefecture_of: Any) -> None:
+        self._cache: dict[tuple[str, Optional[str], Optional[str]], Optional[PlaceInfo]] = {}
+        self._work_prefecture_of = work_prefecture_of
+        self._province_ids: dict[str, int] = {}
+
+    def info(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
+        key = (prefix, province, city)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(prefix, province, city)
+        return self._cache[key]
+
+    def _resolve(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
+        try:
+            _, places = parse_profile({f"{prefix}_province": province, f"{prefix}_city": city})
+        except ProfileError:
+            return None
+        place = getattr(places, prefix)
+        if place is None:
+            return PlaceInfo(False, None, None, None)
+        wp = self._work_prefecture_of(places) if prefix == "work" else None
+        return PlaceInfo(True, place.province, place.prefecture, wp)
+
+    def province_id(self, name: Optional[str]) -> Optional[int]:
+        if name is None:
+            return None
+        return self._province_ids.setdefault(name, len(self._province_ids))
+
+    def columns(self, raw: pl.DataFrame, prefix: str) -> tuple[pl.DataFrame, pl.Series]:
+        """Per row: present, province_id, province, prefecture, work_prefecture; and the rows to send the slow way.
+
+        Each distinct (province, city) pair is resolved once: the pair's key is built from the categorical codes of
+        the two texts (exact, no hashing), and the resolved values are gathered by the key's index.
+        """
+        names = (f"{prefix}_province", f"{prefix}_city")
+        exprs: list[pl.Expr] = []
+        refused: list[pl.Expr] = []
+        for c in names:
+            dtype = raw.schema[c] if c in raw.columns else pl.Null()
+            if c in raw.columns and _is_string(dtype):
+                exprs.append(pl.col(c).cast(pl.String).alias(c))
+            else:
+                exprs.append(pl.lit(None, dtype=pl.String).alias(c))
+                if c in raw.columns and dtype != pl.Null:
+                    refused.append(pl.col(c).is_not_null())
+        texts = raw.select(pl.col(ROW), *exprs).drop(ROW)  # the row numbers keep the height when no place is given
+        codes = [pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64).fill_null(_NO_CODE) for c in names]
+        keyed = texts.with_columns((codes[0] * (1 << 32) + codes[1]).alias("k"))
+        pairs = keyed.unique(subset="k", keep="any")
+        infos = [self.info(prefix, p, c) for p, c in pairs.select(names).iter_rows()]
+        index = keyed.get_column("k").replace_strict(pairs.get_column("k"), pl.Series(range(pairs.height),
+                                                                                    dtype=pl.UInt32))
+        table = pl.DataFrame(
+            {
+                "ok": [i is not None for i in infos],
+                "present": [bool(i and i.present) for i in infos],
+                "province_id": [self.province_id(i.province) if i else None for i in infos],
+                "province": [i.province if i else None for i in infos],
+                "prefecture": [i.prefecture if i else None for i in infos],
+                "work_prefecture": [i.work_prefecture if i else None for i in infos],
+            },
+            schema={"ok": pl.Boolean, "present": pl.Boolean, "province_id": pl.Int32, "province": pl.String,
+                    "prefecture": pl.String, "work_prefecture": pl.String},
+        )
+        wanted = ["ok", "present", "province_id"] + (["province", "prefecture", "work_prefecture"]
+                                                      if prefix == "work" else [])
+        gathered = pl.DataFrame([table.get_column(c).gather(index) for c in wanted])
+        bad = ~gathered.get_column("ok")
+        if refused:
+            bad = bad | raw.select(pl.any_horizontal(refused)).to_series()
+        return gathered.drop("ok"), bad
+
+
+def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, FactSpec]) -> pl.DataFrame:
+    """Canonical columns for every row of ``raw`` (which has ``ROW``), and ``BAD``: the rows to send the slow way.
+
+    A value is refused exactly when it is there (not null) and its canonical value is not.
+    """
+    exprs: list[pl.Expr] = [pl.col(ROW)]
+    later: list[list[pl.Expr]] = [[], []]  # steps that read the columns of the step before
+    checks: list[pl.Expr] = []
+    numbers: list[str] = []
+    for f in FIELDS.values():
+        if f.kind == "place":
+            continue
+        dtype = raw.schema[f.name] if f.name in raw.columns else pl.Null()
+        present = f.name in raw.columns and dtype != pl.Null
+        canonical = f"problem_{f.values[0]}" if f.kind == "problems" else f.name
+        if f.kind == "problems":
+            if present:
+                exprs.append(pl.col(f.name).is_not_null().alias(f"__re_given:{f.name}"))
+                checks.append(pl.col(f"__re_given:{f.name}") & pl.col(canonical).is_null())
+            first, second, third = _problems(f.name, dtype if present else pl.Null(), f)
+            exprs += first
+            later[0] += second
+            later[1] += third
+            continue
+        if not present:
+            exprs.append(pl.lit(None, dtype=_CANONICAL[f.kind](f)).alias(f.name))
+            continue
+        conv = {"enum": _enum, "bool": _bool, "float": _number, "int": _number, "date": _date}[f.kind](f.name, dtype, f)
+        exprs.append(conv.value.alias(f.name))
+        given = pl.col(f"__re_given:{f.name}")
+        if conv.ok is not None:
+            exprs.append((pl.col(f.name).is_not_null() & ~conv.ok.fill_null(False)).alias(f"__re_given:{f.name}"))
+            checks.append(given)
+        else:
+            exprs.append(pl.col(f.name).is_not_null().alias(f"__re_given:{f.name}"))
+            checks.append(given & pl.col(canonical).is_null())
+        if conv.tie is not None and conv.number is not None:
+            numbers.append(f.name)
+            exprs += [conv.tie.alias(f"__re_tie:{f.name}"), conv.number.alias(f"__re_num:{f.name}")]
+    out = raw.select(exprs)
+    for step in later:
+        if step:
+            out = out.with_columns(step)
+    out = out.with_columns((pl.any_horizontal(checks) if checks else pl.lit(False)).fill_null(True).alias(BAD))
+    fixes = [_fix_ties(out.get_column(n), out.get_column(f"__re_tie:{n}"), out.get_column(f"__re_num:{n}")).alias(n)
+             for n in numbers]
+    temporary = [c for c in out.columns if c.startswith(("__re_tie:", "__re_num:", "__re_given:")) or c in (ITEMS, BITS)]
+    out = out.with_columns(fixes).drop(*temporary)
+    resolved: dict[str, pl.DataFrame] = {}
+    bad = out.get_column(BAD)
+    for prefix in PLACE_PREFIXES:
+        resolved[prefix], wrong = places.columns(raw, prefix)
+        bad = bad | wrong
+    work = resolved["work"]
+    derived: list[pl.Series] = []
+    for prefix in ("hukou", "residence"):
+        other = resolved[prefix]
+        same = pl.DataFrame({"wp": work.get_column("present"), "op": other.get_column("present"),
+                             "w": work.get_column("province_id"), "o": other.get_column("province_id")}).select(
+            pl.when(pl.col("wp") & pl.col("op")).then(pl.col("w") == pl.col("o"))).to_series()
+        derived.append(same.alias(f"{prefix}_in_work_province"))
+    prefecture_dtype = pl.Enum([str(v) for v in schema["work_prefecture"].domain])
+    derived += [
+        work.get_column("work_prefecture").cast(prefecture_dtype).alias("work_prefecture"),
+        work.get_column("province").alias(PROVINCE),
+        work.get_column("prefecture").alias(PREFECTURE),
+        bad.alias(BAD),
+    ]
+    return out.with_columns(derived)
+
+
+_CANONICAL: dict[str, Any] = {
+    "enum": lambda f: pl.String(),
+    "bool": lambda f: pl.Boolean(),
+    "float": lambda f: pl.Float64(),
+    "int": lambda f: pl.Float64(),
+    "date": lambda f: pl.Date(),
+}
+
+
+def _clean_schema() -> dict[str, pl.DataType]:
+    """The column types of validated profiles (``WorkerProfile.model_dump()``)."""
+    types: dict[Kind, pl.DataType] = {
+        "enum": pl.String(), "bool": pl.Boolean(), "float": pl.Float64(), "int": pl.Int64(), "date": pl.Date(),
+        "place": pl.String(), "problems": pl.List(pl.String()),
+    }
+    return {name: types[f.kind] for name, f in FIELDS.items()}
+
+
+def _python_value(value: Any) -> Any:
+    if isinstance(value, pl.Series):
+        return value.to_list()
+    return value
+
+
+def slow_path(raw: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[int, list[FieldError]]]:
+    """Validate the rows of ``raw`` one by one with ``parse_profile``: the accepted ones in validated form, and
+    the errors of the others by row number."""
+    clean: list[dict[str, Any]] = []
+    errors: dict[int, list[FieldError]] = {}
+    names = [c for c in raw.columns if c in FIELDS]
+    for row in raw.select(ROW, *names).iter_rows(named=True):
+        number = int(row.pop(ROW))
+        try:
+            profile, _ = parse_profile({k: _python_value(v) for k, v in row.items()}, lang)
+        except ProfileError as exc:
+            errors[number] = exc.errors
+            continue
+        data = profile.model_dump()
+        if data["problems"] is not None:  # a problem listed twice is the same fact
+            data["problems"] = list(dict.fromkeys(data["problems"]))
+        data[ROW] = number
+        clean.append(data)
+    schema = {ROW: raw.schema[ROW], **_clean_schema()}
+    return pl.DataFrame(clean, schema=schema, orient="row") if clean else pl.DataFrame(schema=schema), errors
+
+
+def error_frame(errors: Mapping[int, Sequence[FieldError]], row_dtype: pl.DataType) -> pl.DataFrame:
+    rows = sorted(errors)
+    values = [[{"field": e.field, "code": e.code, "message": e.message} for e in errors[r]] for r in rows]
+    return pl.DataFrame({ROW: pl.Series(rows, dtype=row_dtype), "errors": pl.Series(values, dtype=ERRORS)})
+
+
+ERRORS = pl.List(pl.Struct({"field": pl.String, "code": pl.String, "message": pl.String}))
