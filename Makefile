@@ -24,8 +24,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup
+unit: setup browsers
 	$(BIN)/python -m pytest
+
+# Debian's Chromium (and a CJK font for the screenshots) for the browser tests; idempotent. Playwright
+# (the test extra) drives /usr/bin/chromium: `playwright install` is never needed.
+browsers:
+	command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
+	fc-list ':lang=zh' 2>/dev/null | grep -q . || (apt-get update && apt-get install -y fonts-wqy-microhei)
 
 test: lint typecheck unit
 

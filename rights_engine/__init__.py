@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 import datetime as _dt
+import os as _os
 import threading as _threading
 from typing import Any, Optional
 
@@ -20,6 +21,15 @@ __all__ = ["Engine", "ProfileError", "Result", "WorkerProfile", "__version__", "
 
 _default: Optional[Any] = None
 _default_lock = _threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    global _default_lock
+    _default_lock = _threading.Lock()  # another thread may have held it at the fork: it would stay held
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _engine() -> Any:

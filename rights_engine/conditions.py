@@ -98,11 +98,22 @@ def _tokenise(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+#: How deeply ``(`` and ``not`` may nest in one condition.
+MAX_DEPTH = 64
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokenise(text)
         self.pos = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """One more level of ``(`` or ``not``: refused past MAX_DEPTH (the parser and every walk recurse)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(f"the condition is nested more than {MAX_DEPTH} levels deep")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -143,7 +154,10 @@ class _Parser:
 
     def not_(self) -> Node:
         if self.accept("kw", "not"):
-            return Not(self.not_())
+            self.deeper()
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def literal(self) -> Literal_:
@@ -158,8 +172,10 @@ class _Parser:
 
     def atom(self) -> Node:
         if self.accept("punct", "("):
+            self.deeper()
             node = self.or_()
             self.take("punct", ")")
+            self.depth -= 1
             return node
         if self.accept("kw", "true"):
             return Const(True)

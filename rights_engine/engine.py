@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 import os
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
@@ -21,6 +22,7 @@ from .conditions import render
 from .facts import PROBLEMS, FactSpec
 from .factset import FactValue, FactValues, Truth, known, unknown
 from .i18n import LANGS, _, format_amount, format_date
+from .intake import field_label
 from .profile import FieldError, Places, ProfileError, WorkerProfile, message, parse_profile
 from .questions import rank_questions
 from .result import (
@@ -83,6 +85,20 @@ def _make_backend(name: str) -> Any:
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 
+#: Every engine, so that a forked child can replace their locks (see _after_fork_in_child).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A lock that another thread held at the fork stays held for ever in the child: give the child fresh ones."""
+    for engine in list(_ENGINES):
+        engine._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Engine:
     """Evaluates profiles against one rule base with one backend."""
 
@@ -92,6 +108,7 @@ class Engine:
         self._backend = _make_backend(self.backend_name)
         self._compiled: dict[tuple[str, ...], Any] = {}
         self._lock = threading.Lock()
+        _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
         self._boundaries = self.rulebase.boundaries()
         self._texts = _TextCache()
@@ -328,7 +345,8 @@ class _Builder:
     def _reason(self, r: Rule, direction: Optional[str], caveat: bool) -> Reason:
         text = r.spec.reason.get(self.lang) if r.spec.reason else ""
         if caveat:
-            facts = "、".join(self.needs(r)) if self.lang == "zh" else ", ".join(self.needs(r))
+            labels = [field_label(n, self.lang) for n in self.needs(r)]
+            facts = "、".join(labels) if self.lang == "zh" else ", ".join(labels)
             text = _("Not known ({facts}); if it holds: {text}", self.lang, facts=facts, text=text)
         return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
                       citations=self.citations([r]))
@@ -458,7 +476,7 @@ class _Builder:
     def warnings(self, entitlements: Sequence[Entitlement]) -> list[str]:
         out = []
         newest = self.rb.newest_source_date
-        if newest and (self.day - newest).days > 365:
+        if newest and self.day > _one_year_after(newest):  # a calendar year: 366 days when it holds 29 February
             out.append(_("Policies may have changed: the newest source the rules know is dated {date}, more than a "
                          "year before {as_of}.", self.lang, date=format_date(newest, self.lang),
                          as_of=format_date(self.day, self.lang)))
@@ -474,7 +492,7 @@ class _Builder:
             entitlements=entitlements,
             coverage=self.coverage(),
             problems=self.problems(entitlements),
-            questions=rank_questions(rb, self.lang, classification, entitlements),
+            questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None),
             not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
             warnings=self.warnings(entitlements),
             provenance=Provenance(
@@ -483,6 +501,16 @@ class _Builder:
                 rules_in_force=len(self.selection.stage1) + len(self.selection.stage2),
             ),
         )
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    """The same day a year later (29 February → 28 February); ``date.max`` when that is past the calendar."""
+    if day.year >= dt.MAXYEAR:
+        return dt.date.max
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _single(possible: frozenset[object]) -> Optional[str]:

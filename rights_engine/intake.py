@@ -307,7 +307,7 @@ def parse_answer(field: Field, text: str, lang: str) -> Union[Value, Unknown]:
         if field.kind == "bool" and key in _NO:
             return False
         found = _choice(field, key)
-        if found is UNKNOWN:
+        if isinstance(found, Unknown):
             return UNKNOWN
         if found is None:
             raise AnswerError(_("Please answer with one of the numbers shown.", lang))
@@ -359,7 +359,9 @@ def _choice(field: Field, key: str) -> Union[Choice, Unknown, None]:
 
 
 def numbered(field: Field, lang: str) -> Iterable[str]:
-    """The answers of ``field`` as numbered lines (the last one: don't know)."""
+    """The answers of ``field`` as numbered lines (the last one: don't know); none for typed answers."""
+    if field.kind not in ("bool", "choice", "multi"):
+        return
     for i, choice in enumerate(field.choices, 1):
         yield f"{i}) {choice.label}"
     if field.kind != "multi":

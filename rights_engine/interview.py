@@ -34,6 +34,7 @@ class Interview:
         self.echo = (not _isatty(stdin)) if echo is None else echo
         self.answers: dict[str, Any] = {}
         self.asked: set[str] = set()
+        self._counts: tuple[int, int] = (-1, -1)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
@@ -72,19 +73,21 @@ class Interview:
         lang = self.lang
         field = self.intake.field(question.field, lang)
         applies = sum(e.status == "applies" for e in result.entitlements)
-        pending = len(result.entitlements) - applies
+        counts = (applies, len(result.entitlements) - applies)
         self.say()
-        self.say(_("{applies} rights apply; {pending} depend on facts not yet known.", lang, applies=applies,
-                   pending=pending))
+        if counts != self._counts:  # say it when it changes
+            self._counts = counts
+            self.say(_("{applies} rights apply; {pending} depend on facts not yet known.", lang, applies=counts[0],
+                       pending=counts[1]))
         self.say(f"[{number}] {question.text}")
         for line in numbered(field, lang):
             self.say(f"    {line}")
         if field.kind == "multi":
             self.say("    " + _("0) none of these. Several answers: separate the numbers with commas.", lang))
         elif field.kind == "place":
-            self.say("    " + _("Type the name, e.g. 湖南省 or 长沙市.", lang))
+            self.say("    " + _("Type the name, e.g. 湖南省 or 长沙市; press Enter if not known.", lang))
         elif field.kind in ("number", "integer"):
-            self.say("    " + _("Type a number.", lang))
+            self.say("    " + _("Type a number; press Enter if not known.", lang))
         self.asked.add(field.name)
         for _try in range(MAX_TRIES):
             text = self.read()

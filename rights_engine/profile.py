@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
@@ -52,7 +52,8 @@ MAX_DATE = dt.date(2100, 12, 31)
 class WorkerProfile(BaseModel):
     """What is known about one worker. Every field is optional; ``None`` means unknown."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # hide_input_in_errors: a ValidationError from WorkerProfile(...) itself must not quote the worker either.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, hide_input_in_errors=True)
 
     as_of: Optional[dt.date] = Field(None, description="the day the question is asked about")
     work_province: _PlaceName = Field(None, max_length=64, description="就业地 province")
@@ -131,6 +132,10 @@ class ProfileError(ValueError):
     def as_dict(self) -> dict[str, Any]:
         return {"errors": [{"field": e.field, "code": e.code, "message": e.message} for e in self.errors]}
 
+    def __reduce__(self) -> tuple[type[ProfileError], tuple[list[FieldError]]]:
+        # Pickled by its errors, not by its message (multiprocessing sends a worker's exception back this way).
+        return (type(self), (self.errors,))
+
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "extra_forbidden": ("未知字段", "unknown field"),
@@ -200,28 +205,44 @@ def parse_profile(data: object, lang: str = "zh") -> tuple[WorkerProfile, Places
         profile = data
     elif isinstance(data, Mapping):
         invalid: list[FieldError] = []
+        raw = dict(data)
         try:
-            profile = WorkerProfile.model_validate(dict(data))
+            profile = WorkerProfile.model_validate(raw)
         except ValidationError as exc:
             for err in exc.errors(include_input=False, include_url=False):
                 code = _code(err)
                 invalid.append(FieldError(_field_name(tuple(err.get("loc", ()))), code, message(code, lang)))
         if invalid:
-            # Raised outside the ``except`` block: the ValidationError (whose text quotes the input) must not
-            # ride along as ``__context__``, where traceback formatters and error reporters would find it.
+            # The places too, so that every bad field is named at once (pairs with a field already reported are
+            # skipped). Raised outside the ``except`` block: the ValidationError (whose text quotes the input)
+            # must not ride along as ``__context__``, where traceback formatters and error reporters find it.
+            bad = {e.field for e in invalid}
+            invalid += _resolve_places(lambda name: _text(raw.get(name)), lang, skip=bad)[1]
             raise ProfileError(invalid)
     else:
         raise ProfileError([FieldError("profile", "not_object", message("not_object", lang))])
-    errors = []
-    resolved: dict[str, Optional[Place]] = {}
-    for prefix in ("work", "hukou", "residence"):
-        province = getattr(profile, f"{prefix}_province")
-        city = getattr(profile, f"{prefix}_city")
-        try:
-            resolved[prefix] = resolve(province, city)
-        except PlaceError as exc:
-            bad_field = f"{prefix}_province" if exc.code == "unknown_province" else f"{prefix}_city"
-            errors.append(FieldError(bad_field, exc.code, message(exc.code, lang)))
+    resolved, errors = _resolve_places(lambda name: getattr(profile, name), lang)
     if errors:
         raise ProfileError(errors)
     return profile, Places(resolved["work"], resolved["hukou"], resolved["residence"])
+
+
+def _resolve_places(get: Callable[[str], Optional[str]], lang: str, skip: Collection[str] = ()
+                    ) -> tuple[dict[str, Optional[Place]], list[FieldError]]:
+    errors = []
+    resolved: dict[str, Optional[Place]] = {}
+    for prefix in ("work", "hukou", "residence"):
+        province_field, city_field = f"{prefix}_province", f"{prefix}_city"
+        if province_field in skip or city_field in skip:
+            continue
+        try:
+            resolved[prefix] = resolve(get(province_field), get(city_field))
+        except PlaceError as exc:
+            bad_field = province_field if exc.code == "unknown_province" else city_field
+            errors.append(FieldError(bad_field, exc.code, message(exc.code, lang)))
+    return resolved, errors
+
+
+def _text(value: object) -> Optional[str]:
+    """A raw place value as the model would hold it (stripped; blank = unknown)."""
+    return (value.strip() or None) if isinstance(value, str) else None

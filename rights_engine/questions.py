@@ -18,8 +18,11 @@ _YES_NO = {"zh": ("是", "否", "不清楚"), "en": ("yes", "no", "don't know")}
 
 
 def rank_questions(
-    rb: RuleBase, lang: str, classification: Classification, entitlements: Sequence[Entitlement]
+    rb: RuleBase, lang: str, classification: Classification, entitlements: Sequence[Entitlement],
+    work_place_unknown: bool = False,
 ) -> list[Question]:
+    """The unknown facts, most deciding first. ``work_place_unknown``: the work province is not known,
+    so no provincial rule is in force yet: it is asked first (it decides which rules apply at all)."""
     weights: dict[str, float] = {}
     decides: dict[str, list[str]] = {}
     for field in classification.needs:
@@ -31,6 +34,9 @@ def rank_questions(
         for field in ent.needs:
             weights[field] = weights.get(field, 0.0) + FORCE_WEIGHT[ent.force]
             decides.setdefault(field, []).append(ent.id)
+    if work_place_unknown:
+        weights["work_province"] = max(weights.values(), default=0.0) + CLASSIFICATION_WEIGHT
+        decides.setdefault("work_province", []).insert(0, "coverage")
     out = []
     for field, weight in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
         definition = rb.questions.get(field)

@@ -22,6 +22,13 @@ _EMPLOYER = {
 _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "note": "•"}
 
 
+def _labels(fields: Iterable[str], lang: str) -> str:
+    """Short labels of profile fields (the field name in brackets, for the profile's JSON)."""
+    from .intake import field_label
+
+    return ("、" if lang == "zh" else ", ").join(f"{field_label(f, lang)} ({f})" for f in fields)
+
+
 def cite(c: Citation, lang: str) -> str:
     parts = [f"《{c.title}》"]
     if c.document_number:
@@ -42,7 +49,7 @@ def _lines_for_entitlement(e: Entitlement, lang: str) -> Iterable[str]:
     if e.amount:
         yield f"    {_('Amount', lang)}: {e.amount.display}"
     if e.needs:
-        yield f"    {_('Needs', lang)}: {', '.join(e.needs)}"
+        yield f"    {_('Needs', lang)}: {_labels(e.needs, lang)}"
     if e.claim:
         where = [c.name for c in e.claim.channels]
         head = f"{_('Owed by', lang)}: {e.claim.owed_by.name}; " if e.claim.owed_by else ""
@@ -75,7 +82,7 @@ def render_text(result: Result) -> str:
     for r in c.caveats:
         out.append(f"  ! {r.text}")
     if c.needs:
-        out.append(f"{_('Unknown facts that would change the outcome', lang)}: {', '.join(c.needs)}")
+        out.append(f"{_('Unknown facts that would change the outcome', lang)}: {_labels(c.needs, lang)}")
     out.append("")
     out.append(f"== {_('Coverage', lang)} ==")
     out.append(result.coverage.message)

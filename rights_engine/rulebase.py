@@ -292,7 +292,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, OverflowError, yaml.YAMLError) as exc:  # not UTF-8; PyYAML chr() on "\U7FFFFFFF"
         raise RuleBaseError(f"{path}: cannot read YAML: {exc}") from None
     except RecursionError:
         raise RuleBaseError(f"{path}: cannot read YAML: nested too deeply") from None
@@ -435,8 +435,10 @@ def _failing_rule_id(data: Any, exc: ValidationError) -> str:
 
 def _digest(base: Path, rule_files: Sequence[Path]) -> str:
     h = hashlib.sha256()
-    for path in sorted({*rule_files, *base.rglob("*.yaml"), *base.rglob("*.txt")}):
-        h.update(str(path.relative_to(base)).encode())
+    # Relative paths as POSIX text, in the order of their parts: the same digest wherever the rule base lies, on
+    # any OS (str() and Path ordering differ on Windows).
+    for path in sorted({*rule_files, *base.rglob("*.yaml"), *base.rglob("*.txt")}, key=lambda p: p.relative_to(base).parts):
+        h.update(path.relative_to(base).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 

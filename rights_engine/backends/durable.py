@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import threading
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,6 +202,21 @@ class _Ruleset:
     sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
 
 
+#: Every live ruleset, so that a forked child can replace their locks (see _after_fork_in_child).
+_LIVE_RULESETS: weakref.WeakValueDictionary[int, _Ruleset] = weakref.WeakValueDictionary()
+
+
+def _after_fork_in_child() -> None:
+    """A lock that another thread held at the fork stays held for ever in the child (that thread is not there):
+    the child's only thread gets fresh locks. The interrupted session is left behind, unused; sids never repeat."""
+    for ruleset in list(_LIVE_RULESETS.values()):
+        ruleset.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @dataclass
 class DurableRules:
     """Rules compiled into one or more durable-rules rulesets (≤ 60 pattern paths and a catch-all each)."""
@@ -218,6 +235,8 @@ class DurableRules:
         for ruleset in self.rulesets:
             fact = ruleset.layout.flatten(facts)
             with ruleset.lock:
+                if self.closed:  # close() ran since the check above: the ruleset is freed, never touch it
+                    raise RuntimeError("this compiled rule set was closed")
                 sid = str(next(ruleset.sids))
                 fact["sid"] = sid
                 fact["id"] = "profile"
@@ -300,4 +319,5 @@ class DurableBackend:
             except engine.error as exc:
                 raise EngineError(str(exc)) from None
             rulesets.append(_Ruleset(handle, names, local))
+            _LIVE_RULESETS[handle] = rulesets[-1]
         return DurableRules(tuple(rule_id for rule_id, _ in rules), always, rulesets)

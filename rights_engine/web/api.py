@@ -1,0 +1,154 @@
+"""The JSON API: ``POST /api/evaluate`` and its OpenAPI 3 document (schemas from the pydantic models)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any, Optional
+from urllib.parse import parse_qs
+
+from pydantic.json_schema import models_json_schema
+
+from .. import __version__
+from ..i18n import LANGS, _
+from ..profile import ProfileError, WorkerProfile
+from ..result import Result
+
+MAX_BODY = 64 * 1024
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def error_body(field: str, code: str, message: str) -> dict[str, Any]:
+    """The shape of every error the API returns (as :meth:`ProfileError.as_dict`)."""
+    return {"errors": [{"field": field, "code": code, "message": message}]}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_query(query: str) -> tuple[str, bool, list[dict[str, str]]]:
+    """``lang`` and ``explain`` from the query string, and the errors found in it."""
+    errors: list[dict[str, str]] = []
+    try:
+        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+    except ValueError:
+        params = {}
+        errors.append({"field": "query", "code": "query", "message": _("The query string is not valid.", "en")})
+    lang = params.get("lang", ["zh"])[-1]
+    if lang not in LANGS:
+        errors.append({"field": "lang", "code": "bad_lang", "message": _("The language must be zh or en.", "en")})
+        lang = "en"
+    explain_raw = params.get("explain", ["0"])[-1].strip().lower()
+    if explain_raw not in _TRUE | _FALSE:
+        errors.append({"field": "explain", "code": "bad_explain", "message": _("explain must be 0 or 1.", lang)})
+    return lang, explain_raw in _TRUE, errors
+
+
+def evaluate_json(engine: Any, query: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    """Answer ``POST /api/evaluate``: (status, JSON body). 200, or 400/422 with field errors."""
+    lang, explain, errors = parse_query(query)
+    if errors:
+        return 400, {"errors": errors}
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return 400, error_body("body", "json", _("The body is not valid JSON (UTF-8, no NaN or Infinity).", lang))
+    try:
+        result = engine.evaluate(data, lang=lang, explain=explain)
+    except ProfileError as exc:
+        return 422, exc.as_dict()
+    except RecursionError:
+        return 422, error_body("profile", "invalid", _("The profile is nested too deeply.", lang))
+    return 200, result.model_dump(mode="json")
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+_ERRORS_SCHEMA = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {
+                    "field": {"type": "string", "description": "the bad field (dotted for list items), or body/lang"},
+                    "code": {"type": "string", "description": "a stable error code"},
+                    "message": {"type": "string", "description": "why, in the language asked for"},
+                },
+            },
+        }
+    },
+}
+
+
+def _json_response(ref: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+@lru_cache(maxsize=1)
+def openapi(server_url: Optional[str] = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the API; the schemas are generated from the pydantic models."""
+    _refs, top = models_json_schema([(WorkerProfile, "validation"), (Result, "serialization")],
+                                    ref_template="#/components/schemas/{model}")
+    schemas = dict(top.get("$defs", {}))
+    schemas["Errors"] = _ERRORS_SCHEMA
+    errors = "#/components/schemas/Errors"
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "rights-engine",
+            "version": __version__,
+            "description": "Which labour and social-insurance rights apply to a Chinese platform worker, and which "
+                           "policy clause grants each one. Local use only: nothing sent is stored or logged.",
+        },
+        "paths": {
+            "/api/evaluate": {
+                "post": {
+                    "operationId": "evaluate",
+                    "summary": "Evaluate a worker profile",
+                    "description": "Every profile field is optional; null or absent means unknown. Entitlements "
+                                   "that depend on unknown facts have status pending and list them in needs; "
+                                   "questions ranks the unknown facts by what they decide.",
+                    "parameters": [
+                        {"name": "lang", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": list(LANGS), "default": "zh"},
+                         "description": "language of the human-readable texts"},
+                        {"name": "explain", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+                         "description": "1: also list the entitlements not granted, and why (not_granted)"},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkerProfile"}}},
+                    },
+                    "responses": {
+                        "200": _json_response("#/components/schemas/Result", "the evaluation"),
+                        "400": _json_response(errors, "bad query parameters or a body that is not JSON"),
+                        "411": _json_response(errors, "no Content-Length"),
+                        "413": _json_response(errors, f"the body is larger than {MAX_BODY} bytes"),
+                        "415": _json_response(errors, "the body is not application/json"),
+                        "422": _json_response(errors, "the profile has bad fields (each one is named)"),
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "the OpenAPI document",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                }
+            },
+        },
+        "components": {"schemas": schemas},
+    }
+    if server_url:
+        doc["servers"] = [{"url": server_url}]
+    return doc

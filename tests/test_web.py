@@ -1,0 +1,339 @@
+"""The clinic's web page (server side): routes, the form round trip, escaping, headers, logs, no storage."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from rights_engine.cli import _parser
+from rights_engine.engine import Engine
+from rights_engine.web import ClinicServer
+from rights_engine.web.html import Markup, esc, h
+from rights_engine.web.server import SECURITY_HEADERS
+
+from .web_support import Response, post_form, raw_exchange, request, running_server
+
+#: Partial facts of a Changsha rider managed by a station; sex and heat work left unknown.
+PARTIAL = {
+    "lang": "zh", "work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider",
+    "engagement": "individual_business", "counterparty": "cooperation_enterprise", "platform_manages_work": "true",
+    "can_refuse_orders": "false", "sets_own_hours": "false", "must_be_online_min_hours": "true",
+    "subject_to_penalties": "true", "outdoor_work": "true", "gender": "", "high_temperature_work": "",
+}
+LOG = io.StringIO()
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine) -> Iterator[ClinicServer]:
+    with running_server(engine, log=LOG) as srv:
+        yield srv
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+def _statuses(html: str) -> dict[str, str]:
+    return {a["data-id"] or "": a["data-status"] or "" for t, a in tags(html) if t == "article" and "data-id" in a}
+
+
+def _next_field(html: str) -> str | None:
+    match = re.search(r'id="next-form".*?name="answer_field" value="([^"]+)"', html, re.S)
+    return match.group(1) if match else None
+
+
+def _assert_safe_headers(r: Response) -> None:
+    for key, value in SECURITY_HEADERS.items():
+        assert r.headers.get(key.lower()) == value, key
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert "unsafe-inline" not in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "set-cookie" not in r.headers
+
+
+# -- the form ---------------------------------------------------------------------------------------
+
+
+def test_the_form_is_chinese_by_default_and_every_question_allows_unknown(server: ClinicServer) -> None:
+    r = request(server, "GET", "/")
+    assert r.status == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    _assert_safe_headers(r)
+    assert '<html lang="zh-CN">' in r.text
+    assert "你在哪个省份工作（就业地）？" in r.text and "查看权益" in r.text
+    found = tags(r.text)
+    radios: dict[str, list[dict[str, str | None]]] = {}
+    texts = []
+    for tag, attrs in found:
+        if tag == "input" and attrs.get("type") == "radio":
+            radios.setdefault(attrs["name"] or "", []).append(attrs)
+        elif tag == "input" and attrs.get("type") in ("text", "number", "date"):
+            texts.append(attrs)
+    assert len(radios) >= 20 and texts
+    for name, options in radios.items():
+        unknown = [o for o in options if o["value"] == ""]
+        assert len(unknown) == 1 and "checked" in unknown[0], f"{name}: no 不清楚 answer checked by default"
+    for attrs in texts:  # typed answers: blank means unknown, and the page says so
+        assert attrs.get("value") == "" and attrs.get("aria-describedby")
+    assert r.text.count("不清楚") >= len(radios)
+    assert "不清楚请留空" in r.text
+
+
+def test_english_switch(server: ClinicServer) -> None:
+    r = request(server, "GET", "/?lang=en")
+    assert '<html lang="en">' in r.text and "In which province do you work?" in r.text
+    assert "don&#x27;t know" in r.text and "See the rights" in r.text
+    assert request(server, "GET", "/?lang=xx").status == 200  # an odd language falls back to Chinese
+
+
+def test_switching_language_keeps_the_answers(server: ClinicServer) -> None:
+    r = post_form(server, "/", {**PARTIAL, "switch_lang": "en"})
+    assert r.status == 200 and '<html lang="en">' in r.text
+    checked = {(a["name"], a["value"]) for t, a in tags(r.text) if t == "input" and "checked" in a}
+    assert ("engagement", "individual_business") in checked and ("can_refuse_orders", "false") in checked
+    assert 'value="湖南省"' in r.text
+
+
+def test_no_external_assets(server: ClinicServer) -> None:
+    for path in ("/", "/?lang=en", "/static/app.css", "/static/app.js"):
+        text = request(server, "GET", path).text
+        assert not re.search(r"(src|href|url)\s*[=(]\s*[\"']?(https?:)?//", text), path
+        assert "@import" not in text
+    page = request(server, "GET", "/").text
+    assert "<style" not in page and "style=" not in page  # no inline style: CSP style-src 'self'
+    assert re.search(r"<script[^>]*>\s*</script>", page) and "<script>" not in page  # scripts are files
+    assert re.search(r"\son[a-z]+=", page) is None  # no inline event handlers
+
+
+def test_static_files(server: ClinicServer) -> None:
+    css = request(server, "GET", "/static/app.css")
+    js = request(server, "GET", "/static/app.js")
+    assert css.status == 200 and css.headers["content-type"].startswith("text/css") and "@media print" in css.text
+    assert js.status == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert "innerHTML" not in js.text
+    _assert_safe_headers(js)
+
+
+# -- the report --------------------------------------------------------------------------------------
+
+
+def test_report_shows_pending_items_and_the_next_question(server: ClinicServer) -> None:
+    r = post_form(server, "/report", PARTIAL)
+    assert r.status == 200, r.text[:2000]
+    _assert_safe_headers(r)
+    assert r.headers["cache-control"] == "no-store"
+    statuses = _statuses(r.text)
+    assert statuses["remedies.female_worker_protection"] == "pending"
+    assert statuses["weather.high_temperature_allowance"] == "pending"
+    assert statuses["contract.labor_contract"] == "applies"
+    assert 'data-category="labor_relation"' in r.text
+    assert _next_field(r.text) == "gender"
+    assert "待确认" in r.text and "强制（应当／不得）" in r.text  # status and force badges
+    assert "<details" in r.text and "<mark>" in r.text  # citations expand to the clause, quote highlighted
+    assert "向谁主张／到哪里办理" in r.text
+
+
+def test_answering_the_next_question_resolves_it(server: ClinicServer) -> None:
+    first = post_form(server, "/report", PARTIAL)
+    state = _hidden_fields(first.text, "next-form")
+    assert dict(state)["answer_field"] == "gender"
+    second = post_form(server, "/report", [*state, ("gender", "female")])
+    statuses = _statuses(second.text)
+    assert statuses["remedies.female_worker_protection"] == "applies"
+    assert _next_field(second.text) == "high_temperature_work"
+    third = post_form(server, "/report", [*_hidden_fields(second.text, "next-form"), ("high_temperature_work", "true")])
+    statuses = _statuses(third.text)
+    assert statuses["weather.high_temperature_allowance"] == "applies"
+    assert "¥300.00" in third.text
+
+
+def test_dont_know_moves_on_to_the_question_after(server: ClinicServer) -> None:
+    first = post_form(server, "/report", PARTIAL)
+    second = post_form(server, "/report", [*_hidden_fields(first.text, "next-form"), ("gender", "")])
+    assert _next_field(second.text) == "high_temperature_work"
+    assert 'name="asked" value="gender"' in second.text
+    third = post_form(server, "/report", [*_hidden_fields(second.text, "next-form"), ("high_temperature_work", "")])
+    assert _next_field(third.text) is None
+    assert "没有更多问题" in third.text
+
+
+def _hidden_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+    start = html.index(f'id="{form_id}"')
+    form_start = html.rindex("<form", 0, start)
+    form = html[form_start:html.index("</form>", start)]
+    return [(a["name"] or "", a["value"] or "") for t, a in tags(form)
+            if t == "input" and a.get("type") == "hidden"]
+
+
+def test_an_empty_form_asks_for_the_place_of_work_first(server: ClinicServer) -> None:
+    r = post_form(server, "/report", {"lang": "en"})
+    assert r.status == 200 and _next_field(r.text) == "work_province"
+    assert "Which rules apply at the place of work" in r.text
+
+
+def test_why_not_is_listed(server: ClinicServer) -> None:
+    r = post_form(server, "/report", {**PARTIAL, "gender": "male"})
+    assert 'id="why-not"' in r.text and "不符合" in r.text
+
+
+def test_bad_answers_come_back_with_field_errors(server: ClinicServer) -> None:
+    r = post_form(server, "/report", {"lang": "zh", "age": "abc", "daily_hours": "99", "hukou_province": "湖南"})
+    assert r.status == 422
+    assert 'id="errors"' in r.text
+    for text in ("应为整数", "数值过大"):
+        assert text in r.text
+    assert 'value="湖南"' in r.text  # the answers are kept for correcting
+    # places are checked once the types are right (ProfileError reports them in a second round)
+    r = post_form(server, "/report", {"lang": "en", "work_province": "火星省"})
+    assert r.status == 422 and "unknown province name" in r.text and 'value="火星省"' in r.text
+
+
+@pytest.mark.parametrize("payload", [
+    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'; DROP TABLE x; --", "{{7*7}}",
+    "\u202e湖南", "&lt;b&gt;",
+])
+def test_everything_rendered_is_escaped(server: ClinicServer, payload: str) -> None:
+    fields = {"lang": "zh", "work_province": payload, "hukou_province": payload, "asked": payload,
+              "answer_field": payload, "switch_lang": payload}
+    for path in ("/", "/report"):
+        r = post_form(server, path, fields)
+        assert r.status in (200, 422)
+        assert "<script>alert" not in r.text and "<img" not in r.text
+        assert esc(payload) in r.text  # shown back, escaped, for correcting
+        if any(c in payload for c in "<>\"&'"):
+            assert payload not in r.text
+
+
+def test_the_html_builder_escapes_text_and_attributes() -> None:
+    out = h("p", "<b>&", title='"x" <y>', data_x="1")
+    assert out == '<p title="&quot;x&quot; &lt;y&gt;" data-x="1">&lt;b&gt;&amp;</p>'
+    assert h("p", Markup("<b>ok</b>")) == "<p><b>ok</b></p>"
+    assert h("input", checked=True, disabled=False, value=None) == "<input checked>"
+
+
+# -- the protocol --------------------------------------------------------------------------------------
+
+
+def test_other_routes_and_methods(server: ClinicServer) -> None:
+    assert request(server, "GET", "/nope").status == 404
+    assert request(server, "GET", "/static/../pyproject.toml").status == 404
+    assert request(server, "GET", "/report").status == 303
+    assert request(server, "PUT", "/").status == 405
+    assert request(server, "DELETE", "/api/evaluate").status == 405
+    assert request(server, "GET", "/api/evaluate").status == 405
+    assert request(server, "POST", "/static/app.css", b"", {"Content-Type": "text/plain"}).status == 405
+    head = request(server, "HEAD", "/")
+    assert head.status == 200 and head.body == b""
+    assert request(server, "GET", "/favicon.ico").status == 204
+    wrong = request(server, "POST", "/report", b"lang=zh", {"Content-Type": "text/plain"})
+    assert wrong.status == 415
+    garbage = raw_exchange(server, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n")
+    assert garbage.startswith(b"HTTP/1.0 400") or garbage == b"Bad Request"  # no status line for HTTP/0.9
+
+
+def test_a_large_form_is_refused(server: ClinicServer) -> None:
+    r = post_form(server, "/report", {"lang": "zh", "work_city": "长" * 30_000})
+    assert r.status == 413
+    many = [(f"k{i}", "1") for i in range(500)]
+    assert post_form(server, "/report", many).status == 400
+
+
+def test_logs_name_only_method_path_and_status(server: ClinicServer) -> None:
+    secret = "张三的身份证号430102199001011234"
+    before = LOG.tell()
+    post_form(server, "/report", {**PARTIAL, "work_city": secret})
+    post_form(server, "/report", {**PARTIAL, "hukou_province": secret})
+    request(server, "GET", f"/?lang=en&name={quote(secret)}")
+    request(server, "GET", f"/{quote(secret)}")
+    raw_exchange(server, f"GET /{secret} HTTP/1.1 extra\r\n\r\n".encode())
+    written = LOG.getvalue()[before:]
+    assert secret not in written and quote(secret) not in written and "4301021990" not in written
+    assert "lang=en" not in written
+    lines = written.strip().splitlines()
+    assert len(lines) >= 4
+    for line in lines:
+        assert re.fullmatch(r"\S+ (GET|POST|HEAD|-) (/\S*|\(other\)|-) (\d{3}|-)", line), line
+
+
+def test_nothing_is_written_to_disk(server: ClinicServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def spy_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if any(c in mode for c in "wax+"):
+            writes.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def spy_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND):
+            writes.append(str(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(io, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
+    post_form(server, "/report", PARTIAL)
+    post_form(server, "/report", {**PARTIAL, "switch_lang": "en"})
+    request(server, "POST", "/api/evaluate?explain=1", '{"work_province": "湖南省"}'.encode(),
+            {"Content-Type": "application/json"})
+    assert writes == []
+
+
+def test_serve_binds_loopback_by_default() -> None:
+    args = _parser().parse_args(["serve"])
+    assert (args.host, args.port) == ("127.0.0.1", 8000)
+    args = _parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "0"])
+    assert (args.host, args.port) == ("0.0.0.0", 0)
+    import inspect
+
+    from rights_engine.web import make_server, serve
+
+    assert inspect.signature(make_server).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_a_bug_gets_a_bare_500_and_no_trace_in_the_log(server: ClinicServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rights_engine.web import pages
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("张三 430102199001011234")
+
+    monkeypatch.setattr(pages, "report_page", broken)
+    before = LOG.tell()
+    r = post_form(server, "/report", PARTIAL)
+    assert r.status == 500 and r.body == b"Internal Server Error"
+    written = LOG.getvalue()[before:]
+    assert "RuntimeError" in written and "张三" not in written and "Traceback" not in written
+
+
+def test_serve_reports_a_busy_port() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "rights_engine", "serve", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "cannot listen" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,201 @@
+"""The clinic page in a real browser: Playwright driving Debian's Chromium (headless) against a server
+on 127.0.0.1 (port 0) in a thread.
+
+Fill the form with partial facts → pending items and the next question → answer it → they resolve;
+switch to English; open a citation; the print view. Saves docs/screenshot-report.png for the README.
+Needs ``/usr/bin/chromium`` (``make browsers``) and the ``playwright`` package (the ``test`` extra);
+``playwright install`` is never needed. Without them the tests skip, except in CI, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rights_engine.engine import Engine
+from rights_engine.web import ClinicServer
+
+from .web_support import running_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot-report.png"
+STEP_MS = 15_000  # any one browser step
+BUDGET_S = 60  # all the browser tests together
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+_missing = ("the playwright package is not installed" if sync_playwright is None
+            else f"{CHROMIUM} is missing (make browsers)" if not os.path.exists(CHROMIUM) else None)
+if _missing:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {_missing}", pytrace=False)
+    pytest.skip(_missing, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine) -> Iterator[ClinicServer]:
+    with running_server(engine, log=None) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    started = time.monotonic()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS, timeout=STEP_MS)
+        try:
+            yield b
+        finally:
+            b.close()
+    assert time.monotonic() - started < BUDGET_S, "the browser tests took too long"
+
+
+class Watch:
+    """Console errors, page errors and every request the page makes."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        self.urls: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: self.urls.append(r.url))
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 1600}, locale="zh-CN")
+    p = context.new_page()
+    p.set_default_timeout(STEP_MS)
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def fill_partial_facts(page: Page) -> None:
+    page.fill("#q-as_of-input", "2025-07-15")  # a fixed day: the screenshot does not change with the date
+    page.fill("#q-work_province-input", "湖南省")
+    page.fill("#q-work_city-input", "长沙市")
+    for ident in ("occupation-delivery_rider", "engagement-individual_business", "counterparty-cooperation_enterprise",
+                  "platform_manages_work-true", "can_refuse_orders-false", "sets_own_hours-false",
+                  "must_be_online_min_hours-true", "subject_to_penalties-true", "outdoor_work-true",
+                  "problems-deposit"):
+        page.check(f"#q-{ident}")
+
+
+def entitlement(page: Page, ident: str) -> Any:
+    return page.locator(f'article[data-id="{ident}"]')
+
+
+def test_form_report_next_question_english_citation_and_print(server: ClinicServer, page: Page) -> None:
+    watch = Watch(page)
+    page.goto(server.url)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#submit")).to_have_text("查看权益")
+    # every question starts as 不清楚 (unknown)
+    expect(page.locator("#q-gender-unknown")).to_be_checked()
+    expect(page.locator("#q-high_temperature_work-unknown")).to_be_checked()
+    expect(page.locator("#q-gender")).to_contain_text("不清楚")
+
+    fill_partial_facts(page)
+    page.click("#submit")
+    expect(page.locator("#classification")).to_have_attribute("data-category", "labor_relation")
+
+    # pending items, with what they need, and the next question
+    female = entitlement(page, "remedies.female_worker_protection")
+    heat = entitlement(page, "weather.high_temperature_allowance")
+    expect(female).to_have_attribute("data-status", "pending")
+    expect(female.locator(".badge.status")).to_have_text("待确认")
+    expect(female.locator('ul.needs li[data-field="gender"]')).to_have_text("性别")
+    expect(heat).to_have_attribute("data-status", "pending")
+    expect(page.locator("#next-form legend")).to_have_text("你的性别？")
+    expect(page.locator("#next .later li").first).to_have_attribute("data-field", "high_temperature_work")
+
+    # answer it: the item resolves, and the question after it comes next
+    page.check("#q-gender-female")
+    page.click("#answer")
+    expect(entitlement(page, "remedies.female_worker_protection")).to_have_attribute("data-status", "applies")
+    expect(page.locator('#next-form input[name="answer_field"]')).to_have_value("high_temperature_work")
+    expect(page.locator("#counts")).to_contain_text("1")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)  # for the README: one item pending, its question
+    page.check("#q-high_temperature_work-true")
+    page.click("#answer")
+    heat = entitlement(page, "weather.high_temperature_allowance")
+    expect(heat).to_have_attribute("data-status", "applies")
+    expect(heat.locator(".amount")).to_contain_text("¥300.00")
+    expect(heat.locator(".badge.force")).to_have_text("强制（应当／不得）")
+    expect(page.locator("#next")).to_contain_text("没有更多问题")
+    assert page.locator('article[data-status="pending"]').count() == 0
+
+    # a citation opens to the clause text, the quoted words highlighted
+    citation = heat.locator("details.citation").first
+    expect(citation.locator("blockquote")).to_be_hidden()
+    citation.locator("summary").click()
+    expect(citation.locator("blockquote")).to_be_visible()
+    expect(citation.locator("blockquote")).to_contain_text("高温津贴")
+
+    # the print view: no controls, the citations' texts shown, a date line for the handout
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("#next")).to_be_hidden()
+    expect(page.locator("#print")).to_be_hidden()
+    expect(page.locator(".print-only").first).to_be_visible()
+    expect(page.locator("#reasons ul.reasons")).to_be_visible()  # closed on screen, printed in full
+    closed = heat.locator("details.citation:not([open])").first
+    if closed.count():
+        expect(closed.locator("blockquote")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.locator("#print")).to_be_visible()  # the script shows the print button
+
+    # English: the answers are carried over
+    page.click("#switch-lang")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    heat = entitlement(page, "weather.high_temperature_allowance")
+    expect(heat).to_have_attribute("data-status", "applies")
+    expect(heat.locator(".badge.status")).to_have_text("applies")
+    expect(page.locator("#classification")).to_contain_text("labour relation")
+    expect(page.locator("#next")).to_contain_text("No more questions")
+
+    # and back to the form, in English, with the answers kept
+    page.click("#edit")
+    expect(page.locator("#q-gender-female")).to_be_checked()
+    expect(page.locator("#q-work_province-input")).to_have_value("湖南省")
+    expect(page.locator("#submit")).to_have_text("See the rights")
+
+    assert not watch.errors, watch.errors  # no CSP violations, no script errors
+    origin = server.url.rstrip("/")
+    assert all(u.startswith(origin) for u in watch.urls), [u for u in watch.urls if not u.startswith(origin)]
+
+
+def test_the_page_works_without_javascript(server: ClinicServer, browser: Browser) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(STEP_MS)
+        page.goto(server.url + "?lang=en")
+        page.fill("#q-work_province-input", "湖北省")
+        page.press("#q-work_province-input", "Enter")  # Enter submits the report, not the language switch
+        expect(page.locator("#coverage")).to_contain_text("湖北省")
+        expect(page.locator("#print")).to_be_hidden()  # printing is left to the browser's own menu
+    finally:
+        context.close()
+
+
+def test_a_bad_answer_is_marked_on_the_form(server: ClinicServer, page: Page) -> None:
+    page.goto(server.url)
+    page.fill("#q-work_province-input", "火星省")
+    page.click("#submit")
+    expect(page.locator("#errors")).to_contain_text("未知的省份名称")
+    expect(page.locator("#q-work_province")).to_have_class("question invalid")
+    expect(page.locator("#q-work_province-input")).to_have_value("火星省")
