@@ -30,8 +30,8 @@ unit: setup browsers
 # Debian's Chromium (and a CJK font for the screenshots) for the browser tests; idempotent. Playwright
 # (the test extra) drives /usr/bin/chromium: `playwright install` is never needed.
 browsers:
-	command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
-	fc-list ':lang=zh' 2>/dev/null | grep -q . || (apt-get update && apt-get install -y fonts-wqy-microhei)
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	fc-list ':lang=zh' 2>/dev/null | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei)
 
 test: lint typecheck unit
 
