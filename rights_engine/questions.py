@@ -2,7 +2,8 @@
 
 A fact's weight is the sum, over the entitlements still pending on it, of the weight of their force
 (a mandatory duty counts most), plus a bonus when the employment classification waits on it (every
-other right hinges on the classification). Ties break by field name, so the order is stable.
+other right hinges on the classification). Ties follow the order of rules/questions.yaml (what was
+signed before who decides the hours), so the order is stable.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ def rank_questions(
         weights["work_province"] = max(weights.values(), default=0.0) + CLASSIFICATION_WEIGHT
         decides.setdefault("work_province", []).insert(0, "coverage")
     out = []
-    for field, weight in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+    order = {name: i for i, name in enumerate(rb.questions)}  # ties: the interview order of questions.yaml
+
+    def rank(item: tuple[str, float]) -> tuple[float, int, str]:
+        return (-item[1], order.get(item[0], len(order)), item[0])
+
+    for field, weight in sorted(weights.items(), key=rank):
         definition = rb.questions.get(field)
         text = definition.get(lang) if definition else field
         out.append(Question(field=field, text=text, choices=_choices(rb, field, lang), weight=weight,

@@ -69,7 +69,7 @@ def test_quitting_words_and_unknown_words() -> None:
 
 
 def test_bad_answers_are_asked_again_then_taken_as_unknown() -> None:
-    done = run("火星\n湖南\n99\nabc\n7\n", "--lang", "en")
+    done = run("火星\n湖南\n99\nabc\n77\n", "--lang", "en")
     assert done.returncode == 0
     assert "unknown province name" in done.stdout
     assert "Please answer with one of the numbers shown." in done.stdout
@@ -102,7 +102,7 @@ def test_in_process_with_explain(engine: Engine) -> None:
     interview = Interview(engine, "en", io.StringIO("湖南\n2\n"), out, explain=True)
     result = interview.run({"occupation": "courier"})
     assert result.not_granted is not None
-    assert interview.answers == {"occupation": "courier", "work_province": "湖南", "can_refuse_orders": False}
+    assert interview.answers == {"occupation": "courier", "work_province": "湖南", "engagement": "part_time_contract"}
     assert "> 湖南" in out.getvalue()  # piped answers are echoed into the transcript
 
 
