@@ -12,45 +12,22 @@ backend compiles against it. A fact is one of:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
+
+from .profile import Counterparty, Engagement, Enrolment, Gender, Occupation, Problem
 
 FactKind = Literal["enum", "bool", "number"]
 
-OCCUPATIONS = (
-    "delivery_rider",
-    "ride_hailing_driver",
-    "courier",
-    "truck_driver",
-    "live_streamer",
-    "domestic_worker",
-    "other",
-)
-ENGAGEMENTS = (
-    "labor_contract",
-    "part_time_contract",
-    "oral_part_time",
-    "written_agreement",
-    "dispatch",
-    "cooperation_agreement",
-    "individual_business",
-    "none",
-)
-COUNTERPARTIES = ("platform", "cooperation_enterprise", "dispatch_agency", "none")
-GENDERS = ("female", "male")
-ENROLMENTS = ("employee", "resident", "none")
+# The profile's enums are the single source of their domains (rights_engine/profile.py).
+OCCUPATIONS: tuple[str, ...] = get_args(Occupation)
+ENGAGEMENTS: tuple[str, ...] = get_args(Engagement)
+COUNTERPARTIES: tuple[str, ...] = get_args(Counterparty)
+GENDERS: tuple[str, ...] = get_args(Gender)
+ENROLMENTS: tuple[str, ...] = get_args(Enrolment)
 CATEGORIES = ("labor_relation", "incomplete_labor_relation", "civil_relation")
 EMPLOYMENT_MODES = ("full_time", "part_time", "dispatched", "not_applicable")
 EMPLOYERS = ("platform", "cooperation_enterprise", "dispatch_agency", "not_applicable")
-PROBLEMS = (
-    "deposit",
-    "forced_individual_business",
-    "multi_platform_ban",
-    "discrimination",
-    "unpaid_wages",
-    "no_rest",
-    "injured_at_work",
-    "unfair_rules",
-)
+PROBLEMS: tuple[str, ...] = get_args(Problem)
 
 INDICATOR_FIELDS = (
     "platform_manages_work",
