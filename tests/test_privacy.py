@@ -209,7 +209,8 @@ def test_the_model_constructor_does_not_quote_the_input_either() -> None:
 
     from rights_engine import WorkerProfile
 
-    for bad in ({"age": SECRET}, {"occupation": SECRET, "as_of": SECRET}, {"work_city": SECRET * 10}):
+    cases: list[dict[str, Any]] = [{"age": SECRET}, {"occupation": SECRET, "as_of": SECRET}, {"work_city": SECRET * 10}]
+    for bad in cases:
         with pytest.raises(ValidationError) as raised:
             WorkerProfile(**bad)
         _assert_clean([str(raised.value), repr(raised.value), "".join(traceback.format_exception(raised.value))])
