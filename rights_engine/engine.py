@@ -19,7 +19,7 @@ from . import __version__
 from .backends.python import PythonBackend, atom_truths
 from .classification import Derived, derive, unknown_fields, with_derived
 from .conditions import render
-from .facts import PROBLEMS, FactSpec
+from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, unknown
 from .i18n import LANGS, _, format_amount, format_date
 from .intake import field_label
@@ -162,7 +162,7 @@ class Engine:
             facts[name] = unknown(spec) if work is None or other is None else known(spec, other.province == work.province)
         prefecture_spec = schema["work_prefecture"]
         if work is None or (work.prefecture is None and work.province in self.rulebase.provinces
-                            and _has_prefectures(work.province, prefecture_spec, self.rulebase)):
+                            and _has_prefectures(work.province, self.rulebase)):
             facts["work_prefecture"] = unknown(prefecture_spec)
         else:
             prefecture = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
@@ -192,7 +192,7 @@ class Engine:
                         self.backend_name, self._texts).build(explain)
 
 
-def _has_prefectures(province: str, spec: FactSpec, rulebase: RuleBase) -> bool:
+def _has_prefectures(province: str, rulebase: RuleBase) -> bool:
     return any(r.jurisdiction.province == province and r.jurisdiction.prefecture for r in rulebase.rules)
 
 
