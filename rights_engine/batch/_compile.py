@@ -48,28 +48,25 @@ def b_not(x: Bool) -> Bool:
     return (not x) if isinstance(x, bool) else ~x
 
 
-def b_all(items: Iterable[Bool]) -> Bool:
+def _fold(items: Iterable[Bool], absorbing: bool, op: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> Bool:
+    """Combine three-valued booleans with ``op``, folding constants (``absorbing`` decides at once)."""
     exprs: list[pl.Expr] = []
     for x in items:
-        if x is False:
-            return False
-        if x is not True:
-            exprs.append(x)
+        if x is absorbing:
+            return absorbing
+        if x is not (not absorbing):
+            exprs.append(x)  # type: ignore[arg-type]
     if not exprs:
-        return True
-    return exprs[0] if len(exprs) == 1 else reduce(lambda a, b: a & b, exprs)
+        return not absorbing
+    return reduce(op, exprs)
+
+
+def b_all(items: Iterable[Bool]) -> Bool:
+    return _fold(items, False, lambda a, b: a & b)
 
 
 def b_any(items: Iterable[Bool]) -> Bool:
-    exprs: list[pl.Expr] = []
-    for x in items:
-        if x is True:
-            return True
-        if x is not False:
-            exprs.append(x)
-    if not exprs:
-        return False
-    return exprs[0] if len(exprs) == 1 else reduce(lambda a, b: a | b, exprs)
+    return _fold(items, True, lambda a, b: a | b)
 
 
 def as_expr(x: Bool) -> pl.Expr:
