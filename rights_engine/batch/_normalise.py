@@ -17,6 +17,7 @@ work province).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -243,9 +244,6 @@ class PlaceInfo:
     work_prefecture: Optional[str]  # the work_prefecture fact when known (work places only)
 
 
-_NO_CODE = 0xFFFFFFFF
-
-
 class PlaceResolver:
     """Resolves each distinct (province, city) pair once, through ``parse_profile`` (the exact semantics)."""
 
@@ -253,6 +251,8 @@ class PlaceResolver:
         self._cache: dict[tuple[str, Optional[str], Optional[str]], Optional[PlaceInfo]] = {}
         self._work_prefecture_of = work_prefecture_of
         self._province_ids: dict[str, int] = {}
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._lock = threading.Lock()
 
     def info(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
         key = (prefix, province, city)
@@ -279,10 +279,10 @@ class PlaceResolver:
     def columns(self, raw: pl.DataFrame, prefix: str) -> tuple[pl.DataFrame, pl.Series]:
         """Per row: present, province_id, province, prefecture, work_prefecture; and the rows to send the slow way.
 
-        Each distinct (province, city) pair is resolved once: the pair's key is built from the categorical codes of
-        the two texts (exact, no hashing), and the resolved values are gathered by the key's index.
+        Each distinct (province, city) pair is resolved once per evaluator: the resolved pairs are kept as a small
+        table that every chunk joins (one hash probe per row); pairs not met before are resolved and added.
         """
-        names = (f"{prefix}_province", f"{prefix}_city")
+        names = [f"{prefix}_province", f"{prefix}_city"]
         exprs: list[pl.Expr] = []
         refused: list[pl.Expr] = []
         for c in names:
@@ -294,31 +294,44 @@ class PlaceResolver:
                 if c in raw.columns and dtype != pl.Null:
                     refused.append(pl.col(c).is_not_null())
         texts = raw.select(pl.col(ROW), *exprs).drop(ROW)  # the row numbers keep the height when no place is given
-        codes = [pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64).fill_null(_NO_CODE) for c in names]
-        keyed = texts.with_columns((codes[0] * (1 << 32) + codes[1]).alias("k"))
-        pairs = keyed.unique(subset="k", keep="any")
-        infos = [self.info(prefix, p, c) for p, c in pairs.select(names).iter_rows()]
-        index = keyed.get_column("k").replace_strict(pairs.get_column("k"), pl.Series(range(pairs.height),
-                                                                                    dtype=pl.UInt32))
-        table = pl.DataFrame(
-            {
-                "ok": [i is not None for i in infos],
-                "present": [bool(i and i.present) for i in infos],
-                "province_id": [self.province_id(i.province) if i else None for i in infos],
-                "province": [i.province if i else None for i in infos],
-                "prefecture": [i.prefecture if i else None for i in infos],
-                "work_prefecture": [i.work_prefecture if i else None for i in infos],
-            },
-            schema={"ok": pl.Boolean, "present": pl.Boolean, "province_id": pl.Int32, "province": pl.String,
-                    "prefecture": pl.String, "work_prefecture": pl.String},
-        )
         wanted = ["ok", "present", "province_id"] + (["province", "prefecture", "work_prefecture"]
                                                       if prefix == "work" else [])
-        gathered = pl.DataFrame([table.get_column(c).gather(index) for c in wanted])
-        bad = ~gathered.get_column("ok")
+        table = self._tables.get(prefix)
+        joined = self._join(texts, table, names, wanted) if table is not None else None
+        if joined is None or joined.get_column("ok").null_count():
+            new = texts if joined is None else texts.filter(joined.get_column("ok").is_null())
+            table = self._extend(prefix, table, new.unique(), names)
+            joined = self._join(texts, table, names, wanted)
+        bad = ~joined.get_column("ok")
         if refused:
             bad = bad | raw.select(pl.any_horizontal(refused)).to_series()
-        return gathered.drop("ok"), bad
+        return joined.drop("ok"), bad
+
+    @staticmethod
+    def _join(texts: pl.DataFrame, table: pl.DataFrame, names: list[str], wanted: list[str]) -> pl.DataFrame:
+        return texts.join(table, on=names, how="left", nulls_equal=True, maintain_order="left").select(wanted)
+
+    def _extend(self, prefix: str, table: Optional[pl.DataFrame], pairs: pl.DataFrame, names: list[str]
+                ) -> pl.DataFrame:
+        """The known pairs of ``prefix`` with ``pairs`` added (kept for the next chunks while the table is small)."""
+        infos = [self.info(prefix, p, c) for p, c in pairs.select(names).iter_rows()]
+        added = pairs.select(names).with_columns(
+            pl.Series("ok", [i is not None for i in infos], dtype=pl.Boolean),
+            pl.Series("present", [bool(i and i.present) for i in infos], dtype=pl.Boolean),
+            pl.Series("province_id", [self.province_id(i.province) if i else None for i in infos], dtype=pl.Int32),
+            pl.Series("province", [i.province if i else None for i in infos], dtype=pl.String),
+            pl.Series("prefecture", [i.prefecture if i else None for i in infos], dtype=pl.String),
+            pl.Series("work_prefecture", [i.work_prefecture if i else None for i in infos], dtype=pl.String),
+        )
+        extended = added if table is None else pl.concat([table, added])
+        if extended.height <= MAX_KNOWN_PAIRS:
+            with self._lock:
+                self._tables[prefix] = extended
+        return extended
+
+
+#: Distinct place pairs remembered per kind of place (beyond that, new pairs are resolved chunk by chunk).
+MAX_KNOWN_PAIRS = 100_000
 
 
 def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, FactSpec]) -> pl.DataFrame:
