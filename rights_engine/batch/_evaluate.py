@@ -23,7 +23,7 @@ from ._normalise import (
     ROW,
     PlaceResolver,
     decode_problems,
-    error_frame,
+    errors_column,
     fast_path,
     slow_path,
 )
@@ -154,7 +154,7 @@ class BatchEvaluator:
             bad = canon.get_column(BAD)
             result = result.with_columns(
                 [pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in result.columns])
-            result = result.with_columns(_errors(errors, canon.height).alias("errors"))
+            result = result.with_columns(errors_column(errors, canon.height).alias("errors"))
         else:
             result = result.with_columns(pl.lit(None, dtype=ERRORS).alias("errors"))
         result = result.rename({PROVINCE: "province", DAY: "as_of"})
@@ -176,12 +176,6 @@ def _patch(canon: pl.DataFrame, clean: pl.DataFrame) -> pl.DataFrame:
     patched = [canon.get_column(c).scatter(at, clean.get_column(c).cast(canon.schema[c]))
                if c != ROW else canon.get_column(c) for c in canon.columns]
     return pl.DataFrame(patched)
-
-
-def _errors(errors: dict[int, Any], n: int) -> pl.Series:
-    frame = error_frame(errors, pl.Int64())
-    return pl.DataFrame({ROW: pl.int_range(n, eager=True)}).join(frame, on=ROW, how="left",
-                                                                  maintain_order="left").get_column("errors")
 
 
 def to_polars(table: Any) -> tuple[pl.DataFrame, str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, Any, Literal, Optional
 
 import polars as pl
 
@@ -88,44 +88,29 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK) -> Iterator[pl.Data
         yield pl.concat(pending)
 
 
-_STATS = ("province", "as_of", "category", "employment_mode", "employer")
+class _CsvWriter:
+    """A CSV result, chunk after chunk (the ``errors`` column as JSON text)."""
 
-
-class _Writer:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.kind = _kind(path)
-        self._parquet: Any = None
-        self._csv: Optional[IO[bytes]] = None
+        self._file: Optional[IO[bytes]] = None
 
     def write(self, frame: pl.DataFrame) -> None:
-        if self.kind == "parquet":
-            import pyarrow.parquet as pq
-
-            table = frame.to_arrow()
-            if self._parquet is None:
-                # statistics only where a reader would filter (not on the one-per-entitlement status columns)
-                stats = [name for name in table.schema.names if name in _STATS]
-                self._parquet = pq.ParquetWriter(self.path, table.schema, compression="snappy",
-                                                 write_statistics=stats)
-            self._parquet.write_table(table)
-            return
         errors = pl.col("errors").list.eval(pl.element().struct.json_encode()).list.join(",")
         text = frame.with_columns(pl.when(pl.col("errors").is_not_null()).then(pl.concat_str(
             pl.lit("["), errors, pl.lit("]"))).alias("errors"))
-        if self._csv is None:
-            self._csv = self.path.open("wb")
-            text.write_csv(self._csv, include_header=True)
+        if self._file is None:
+            self._file = self.path.open("wb")
+            text.write_csv(self._file, include_header=True)
         else:
-            text.write_csv(self._csv, include_header=False)
+            text.write_csv(self._file, include_header=False)
 
-    def close(self, empty: Optional[pl.DataFrame] = None) -> None:
-        if self._parquet is None and self._csv is None and empty is not None:
+    def close(self, empty: pl.DataFrame) -> None:
+        """Close the file (a header only, from ``empty``'s columns, when no chunk came)."""
+        if self._file is None:
             self.write(empty)
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._csv is not None:
-            self._csv.close()
+        assert self._file is not None
+        self._file.close()
 
 
 @dataclass
@@ -199,40 +184,70 @@ def evaluate_file(source: str | Path, target: str | Path, as_of: Optional[dt.dat
         from tqdm import tqdm
 
         bar = tqdm(total=count_rows(source), unit="rows", unit_scale=True, file=sys.stderr, smoothing=0.1)
-    writer = _Writer(target)
-    wrote_any = False
     entitlements = evaluator.outputs.entitlements
 
-    def write(result: pl.DataFrame, rows: int) -> None:
-        writer.write(result)
+    def counted(result: pl.DataFrame, rows: int) -> None:
         summary.add(result, entitlements)
         if bar is not None:
             bar.update(rows)
 
-    # three stages overlap: reading chunk k+1 and writing chunk k-1 run while chunk k is evaluated
-    chunks = read_chunks(source, chunk_size)
+    schema = evaluator.result_schema(columns, input_schema(source))
     try:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rights-engine-batch") as pool:
-            reading: Future[Optional[pl.DataFrame]] = pool.submit(next, chunks, None)
-            writing: Optional[Future[None]] = None
-            while True:
-                chunk = reading.result()
-                if chunk is None:
-                    break
-                reading = pool.submit(next, chunks, None)
-                result = evaluator.evaluate_polars(chunk, as_of=as_of, columns=columns, lang=lang)
-                if writing is not None:
-                    writing.result()
-                writing = pool.submit(write, result, chunk.height)
-                wrote_any = True
-            if writing is not None:
-                writing.result()
+        if _kind(target) == "parquet":
+            _sink_parquet(_results(source, chunk_size, evaluator, as_of, columns, lang, schema, counted), target,
+                          schema)
+        else:
+            writer = _CsvWriter(target)
+            try:
+                for result in _results(source, chunk_size, evaluator, as_of, columns, lang, schema, counted):
+                    writer.write(result)
+            finally:
+                writer.close(empty=pl.DataFrame(schema=schema))
     finally:
         if bar is not None:
             bar.close()
-        writer.close(empty=None if wrote_any else pl.DataFrame(schema=evaluator.result_schema(columns)))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def input_schema(path: Path) -> pl.Schema:
+    """The column types of a file as the batch reads them (a CSV's cells are text)."""
+    if _kind(path) == "parquet":
+        return pl.Schema(pl.read_parquet_schema(path))
+    return pl.Schema({name: pl.String() for name in column_names(path)})
+
+
+def _results(source: Path, chunk_size: int, evaluator: BatchEvaluator, as_of: Optional[dt.date],
+             columns: Sequence[str], lang: str, schema: pl.Schema, done: Any) -> Iterator[pl.DataFrame]:
+    """The evaluated chunks of ``source``, in order; the next chunk is read while one is evaluated."""
+    chunks = read_chunks(source, chunk_size)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rights-engine-read") as pool:
+        reading: Future[Optional[pl.DataFrame]] = pool.submit(next, chunks, None)
+        while True:
+            chunk = reading.result()
+            if chunk is None:
+                return
+            reading = pool.submit(next, chunks, None)
+            result = evaluator.evaluate_polars(chunk, as_of=as_of, columns=columns, lang=lang)
+            if result.schema != schema:  # a carried column read with another type in this chunk (all-null, say)
+                result = result.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+            done(result, chunk.height)
+            yield result
+
+
+def _sink_parquet(results: Iterator[pl.DataFrame], target: Path, schema: pl.Schema) -> None:
+    """Write the chunks as they come with polars' Parquet writer (it encodes the columns in parallel)."""
+    from polars.io.plugins import register_io_source
+
+    def source(with_columns: Any, predicate: Any, n_rows: Any, batch_size: Any) -> Iterator[pl.DataFrame]:
+        yield from results
+
+    register_io_source(source, schema=schema).sink_parquet(target, compression=PARQUET_COMPRESSION,
+                                                           statistics=False, maintain_order=True)
+
+
+#: Snappy: read everywhere (Spark, pandas, DuckDB) and cheap to write.
+PARQUET_COMPRESSION: Literal["snappy"] = "snappy"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -141,13 +141,12 @@ def _refused(name: str, dtype: pl.DataType) -> Converter:
 
 
 def _enum(name: str, dtype: pl.DataType, f: Field) -> Converter:
-    """Enum values stay as they are (text or categorical): a flag is an equality test; bad rows are refused."""
+    """Enum values become a polars Enum of the field's domain (a flag is then a comparison of small integer codes);
+    text outside the domain becomes null there, so the row is refused."""
+    kind = pl.Enum(list(f.values))
     if not _is_string(dtype):
-        return _refused(name, pl.String())
-    col = pl.col(name)
-    if isinstance(dtype, pl.Enum) and not set(f.values) <= set(dtype.categories.to_list()):
-        col = col.cast(pl.String)  # an enum type of the caller's that lacks some of the domain
-    return Converter(col, ok=col.is_in(list(f.values)))
+        return _refused(name, kind)
+    return Converter(pl.col(name).cast(kind, strict=False))
 
 
 def _bool(name: str, dtype: pl.DataType, f: Field) -> Converter:
@@ -406,7 +405,7 @@ def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, Fac
 
 
 _CANONICAL: dict[str, Any] = {
-    "enum": lambda f: pl.String(),
+    "enum": lambda f: pl.Enum(list(f.values)),
     "bool": lambda f: pl.Boolean(),
     "float": lambda f: pl.Float64(),
     "int": lambda f: pl.Float64(),
@@ -451,10 +450,27 @@ def slow_path(raw: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[int, lis
     return pl.DataFrame(clean, schema=schema, orient="row") if clean else pl.DataFrame(schema=schema), errors
 
 
-def error_frame(errors: Mapping[int, Sequence[FieldError]], row_dtype: pl.DataType) -> pl.DataFrame:
+def errors_column(errors: Mapping[int, Sequence[FieldError]], n: int) -> pl.Series:
+    """The ``errors`` column of ``n`` rows: row ``r``'s list of errors when ``r`` is in ``errors``, else null.
+
+    Built from flat arrays (one entry per error) and list offsets, not row by row."""
+    import numpy as np
+    import pyarrow as pa
+
     rows = sorted(errors)
-    values = [[{"field": e.field, "code": e.code, "message": e.message} for e in errors[r]] for r in rows]
-    return pl.DataFrame({ROW: pl.Series(rows, dtype=row_dtype), "errors": pl.Series(values, dtype=ERRORS)})
+    flat = [e for r in rows for e in errors[r]]
+    counts = np.zeros(n, dtype=np.int32)
+    counts[np.asarray(rows, dtype=np.int64)] = [len(errors[r]) for r in rows]
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    values = pa.StructArray.from_arrays(
+        [pa.array([getattr(e, k) for e in flat], type=pa.large_string()) for k in ("field", "code", "message")],
+        names=["field", "code", "message"])
+    missing = np.ones(n, dtype=bool)
+    missing[np.asarray(rows, dtype=np.int64)] = False
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets.astype(np.int64)), values, mask=pa.array(missing))
+    series = pl.Series("errors", lists)
+    return series.cast(ERRORS)
 
 
 ERRORS = pl.List(pl.Struct({"field": pl.String, "code": pl.String, "message": pl.String}))
