@@ -71,7 +71,8 @@ def _expected(profile: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:
 def _actual(row: dict[str, Any], rb: RuleBase) -> dict[str, Any]:
     out = {k: row[k] for k in ("category", "employment_mode", "employer")}
     for ent in rb.entitlements:
-        if row[ent] is not None:
+        assert row[ent] in ("applies", "pending", "not_granted"), (ent, row[ent])
+        if row[ent] != "not_granted":
             out[ent] = row[ent]
             out[f"amount.{ent}"] = row.get(f"amount.{ent}")
     return out
@@ -172,7 +173,7 @@ def test_bad_rows_are_reported_in_place_like_profile_error(rulebase: RuleBase, r
             assert _actual(row, rulebase) == _expected(clean, None)
         else:
             assert row["errors"] == expected  # the same fields, codes and messages as ProfileError, never a value
-            assert row["category"] is None and all(row[e] is None for e in rulebase.entitlements)
+            assert row["category"] is None and all(row[e] == "not_evaluated" for e in rulebase.entitlements)
 
 
 def test_typed_bad_values_and_pandas_nan(rulebase: RuleBase) -> None:
@@ -307,3 +308,33 @@ def test_dask_on_a_local_cluster_equals_in_process(rulebase: RuleBase) -> None:
     assert got.shape == expected.shape
     assert list(got.columns) == list(expected.columns)
     assert pl.from_pandas(got).equals(pl.from_pandas(expected))
+
+
+def test_places_past_the_known_texts_limit_are_joined(rulebase: RuleBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many distinct place texts (beyond what the evaluator remembers) take the join path: same results."""
+    from rights_engine.batch import _normalise
+
+    rows = [{"work_province": p, "work_city": c, "hukou_province": h, "residence_province": r, "occupation": "courier",
+             "engagement": "labor_contract"}
+            for (p, c), (h, _), (r, _) in zip(PLACES, reversed(PLACES), PLACES[1:] + PLACES[:1], strict=True)]
+    rows.append({"work_province": "火星省", "work_city": "火星市"})
+    expected = BatchEvaluator(rulebase).evaluate_polars(_table(rows))
+    monkeypatch.setattr(_normalise, "MAX_KNOWN_TEXTS", 1)
+    joined = BatchEvaluator(rulebase).evaluate_polars(_table(rows))
+    assert joined.equals(expected)
+    assert joined.get_column("errors").is_not_null().to_list() == [False] * (len(rows) - 1) + [True]
+    _check_rows(joined.head(len(rows) - 1), rows[:-1], rulebase, None)
+
+
+def test_one_evaluator_shared_by_threads_meeting_new_places(rulebase: RuleBase) -> None:
+    """Threads that meet new place texts at the same time grow the evaluator's place tables without a mix-up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tables = [_table([{"work_province": p, "work_city": c, "hukou_province": hp, "occupation": "delivery_rider"}
+                      for (p, c) in PLACES[i::4] for (hp, _) in PLACES[::3]]) for i in range(4)]
+    serial = [BatchEvaluator(rulebase).evaluate_polars(t) for t in tables]
+    shared = BatchEvaluator(rulebase)
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(shared.evaluate_polars, tables * 3))
+    for i, got in enumerate(parallel):
+        assert got.equals(serial[i % 4])

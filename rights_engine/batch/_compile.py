@@ -36,7 +36,10 @@ from ..rulebase import Rule, RuleBase, Selection
 #: A boolean column expression, or a constant folded at compile time.
 Bool = Union[pl.Expr, bool]
 
-STATUS = pl.Enum(["applies", "pending"])
+#: An entitlement's status in a row: granted, granted if unknown facts allow (``pending``), not granted, or
+#: ``not_evaluated`` (the row has errors). Never null: a column without nulls is written twice as fast.
+STATUS = pl.Enum(["applies", "pending", "not_granted", "not_evaluated"])
+NOT_EVALUATED = "not_evaluated"
 CATEGORY_OUT = pl.Enum([*CATEGORIES, "undetermined"])
 MODE_OUT = pl.Enum([m for m in EMPLOYMENT_MODES if m != "not_applicable"])
 EMPLOYER_OUT = pl.Enum([e for e in EMPLOYERS if e != "not_applicable"])
@@ -267,8 +270,6 @@ class Outputs:
         out.update({self.amount_column(e): pl.Float64() for e in self.amounts})
         return out
 
-    def nulls(self) -> list[pl.Expr]:
-        return [pl.lit(None, dtype=dtype).alias(name) for name, dtype in self.dtypes().items()]
 
 
 @dataclass(frozen=True)
@@ -413,7 +414,7 @@ def _single(flags: Mapping[object, Bool], only_labour: Bool, dtype: pl.DataType,
 def _status(applies: Bool, granted: Bool) -> pl.Expr:
     if applies is True:
         return pl.lit("applies", dtype=STATUS)
-    pending: pl.Expr = pl.lit(None, dtype=STATUS)
+    pending: pl.Expr = pl.lit("not_granted", dtype=STATUS)
     if granted is True:
         pending = pl.lit("pending", dtype=STATUS)
     elif granted is not False:

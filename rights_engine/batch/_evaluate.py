@@ -14,12 +14,13 @@ from ..engine import Engine
 from ..i18n import LANGS
 from ..profile import Places, WorkerProfile
 from ..rulebase import RuleBase, Selection, load
-from ._compile import Group, Outputs, Plan
+from ._compile import NOT_EVALUATED, STATUS, Group, Outputs, Plan
 from ._normalise import (
     BAD,
     ERRORS,
     FIELDS,
     PROVINCE,
+    PROVINCES,
     ROW,
     PlaceResolver,
     decode_problems,
@@ -48,7 +49,8 @@ class BatchEvaluator:
         self.rulebase = rulebase if rulebase is not None else load()
         self.outputs = Outputs.of(self.rulebase)
         self._facts = Engine(self.rulebase, backend="python")
-        self._places = PlaceResolver(self._work_prefecture)
+        prefectures = pl.Enum([str(v) for v in self.rulebase.schema["work_prefecture"].domain])
+        self._places = PlaceResolver(self._work_prefecture, prefectures)
         self._boundaries = pl.Series("boundaries", self.rulebase.boundaries(), dtype=pl.Date)
         self._covered = sorted(self.rulebase.provinces)
         self._periods = len(self.rulebase.boundaries()) + 1
@@ -105,7 +107,7 @@ class BatchEvaluator:
         schema: dict[str, pl.DataType] = {}
         for c in columns:
             schema[c] = input_schema[c] if input_schema is not None and c in input_schema else pl.String()
-        schema.update({"province": pl.String(), "as_of": pl.Date()})
+        schema.update({"province": PROVINCES, "as_of": pl.Date()})
         schema.update(self.outputs.dtypes())
         schema["errors"] = ERRORS
         return pl.Schema(schema)
@@ -145,15 +147,19 @@ class BatchEvaluator:
         day = pl.lit(as_of, dtype=pl.Date) if as_of is not None else pl.col("as_of").fill_null(dt.date.today())
         canon = canon.with_columns(day.alias(DAY))
         period = self._boundaries.search_sorted(canon.get_column(DAY), side="right").cast(pl.Int32)
-        covered = {p: i + 1 for i, p in enumerate(self._covered)}
-        province = pl.col(PROVINCE).replace_strict(covered, default=0, return_dtype=pl.Int32)
+        # the covered province's number (0: not covered or unknown), looked up by the province's Enum code
+        covered = pl.Series([self._covered.index(p) + 1 if p in self._covered else 0 for p in PROVINCES.categories],
+                            dtype=pl.Int32)
+        province = pl.lit(covered).gather(pl.col(PROVINCE).to_physical()).fill_null(0)
         canon = canon.with_columns((province * self._periods + period).alias(GROUP))
         plan = self.plan(canon.get_column(GROUP).unique().to_list())
         result = plan.apply(canon.lazy()).collect()
         if errors:
             bad = canon.get_column(BAD)
+            statuses = set(self.outputs.entitlements)
             result = result.with_columns(
-                [pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in result.columns])
+                [pl.when(bad).then(pl.lit(NOT_EVALUATED, dtype=STATUS) if c in statuses else None)
+                 .otherwise(pl.col(c)).alias(c) for c in result.columns])
             result = result.with_columns(errors_column(errors, canon.height).alias("errors"))
         else:
             result = result.with_columns(pl.lit(None, dtype=ERRORS).alias("errors"))
@@ -270,8 +276,8 @@ def evaluate_table(table: Any, as_of: Optional[dt.date] = None, columns: Sequenc
 
     Result columns: the ``columns`` carried over from the input, ``province`` (official name of the work
     province), ``as_of`` (the day evaluated), ``category``, ``employment_mode``, ``employer``, one column per
-    entitlement id (``applies`` / ``pending`` / null when not granted), ``amount.<entitlement>`` for the
-    entitlements that have amounts, and ``errors`` (null, or the bad fields with their codes and messages; a bad
-    row has null results).
+    entitlement id (``applies`` / ``pending`` / ``not_granted``; ``not_evaluated`` in a row with errors),
+    ``amount.<entitlement>`` for the entitlements that have amounts, and ``errors`` (null, or the bad fields with
+    their codes and messages; a bad row's other results are null).
     """
     return (evaluator or shared_evaluator()).evaluate(table, as_of=as_of, columns=columns, lang=lang)

@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
 import annotated_types
+import numpy as np
 import polars as pl
 
 from ..facts import PROBLEMS, FactSpec
+from ..places import province_names
 from ..profile import MAX_DATE, MIN_DATE, FieldError, ProfileError, WorkerProfile, parse_profile
 
 ROW = "__re_row"
 PROVINCE = "__re_province"
-PREFECTURE = "__re_prefecture"
 BAD = "__re_bad"
 PLACE_PREFIXES = ("work", "hukou", "residence")
 
@@ -237,20 +238,55 @@ def _problems(name: str, dtype: pl.DataType, f: Field) -> list[list[pl.Expr]]:
 
 @dataclass(frozen=True)
 class PlaceInfo:
-    present: bool
-    province: Optional[str]
-    prefecture: Optional[str]
+    province: Optional[str]  # official name; None: no place given
     work_prefecture: Optional[str]  # the work_prefecture fact when known (work places only)
+
+
+#: Official names of the province-level divisions: the type of the ``province`` column.
+PROVINCES = pl.Enum(province_names())
+
+
+def _pair_table(infos: Sequence[Optional[PlaceInfo]], prefecture: pl.DataType) -> pl.DataFrame:
+    """One row per resolved (province, city) pair: ok (valid), province, work_prefecture."""
+    return pl.DataFrame(
+        {"ok": [i is not None for i in infos], "province": [i.province if i else None for i in infos],
+         "work_prefecture": [i.work_prefecture if i else None for i in infos]},
+        schema={"ok": pl.Boolean, "province": PROVINCES, "work_prefecture": prefecture})
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The place texts met so far for one kind of place, and the pairs of them resolved so far.
+
+    A row's pair is found by arithmetic: each text is cast to an Enum of the texts met (0 = none, else code + 1),
+    ``key = province code * (len(cities) + 1) + city code``, and ``slots[key]`` is the pair's row in ``table``
+    (-1: not resolved yet)."""
+
+    provinces: tuple[str, ...]
+    cities: tuple[str, ...]
+    slots: np.ndarray
+    table: pl.DataFrame
+
+    def codes(self, texts: Optional[pl.Series], known: tuple[str, ...]) -> np.ndarray:
+        if texts is None or not known:
+            return np.zeros(0 if texts is None else len(texts), dtype=np.int64)
+        return (texts.cast(pl.Enum(list(known)), strict=False).to_physical().cast(pl.Int64) + 1).fill_null(
+            0).to_numpy()
+
+
+#: Beyond these many distinct texts (garbage input, say), places are matched by a join on the texts instead.
+MAX_KNOWN_TEXTS = 4096
+MAX_SLOTS = 1 << 22
 
 
 class PlaceResolver:
     """Resolves each distinct (province, city) pair once, through ``parse_profile`` (the exact semantics)."""
 
-    def __init__(self, work_prefecture_of: Any) -> None:
+    def __init__(self, work_prefecture_of: Any, prefecture: pl.DataType) -> None:
         self._cache: dict[tuple[str, Optional[str], Optional[str]], Optional[PlaceInfo]] = {}
         self._work_prefecture_of = work_prefecture_of
-        self._province_ids: dict[str, int] = {}
-        self._tables: dict[str, pl.DataFrame] = {}
+        self._prefecture = prefecture
+        self._known: dict[str, _Known] = {}
         self._lock = threading.Lock()
 
     def info(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
@@ -266,71 +302,113 @@ class PlaceResolver:
             return None
         place = getattr(places, prefix)
         if place is None:
-            return PlaceInfo(False, None, None, None)
+            return PlaceInfo(None, None)
         wp = self._work_prefecture_of(places) if prefix == "work" else None
-        return PlaceInfo(True, place.province, place.prefecture, wp)
-
-    def province_id(self, name: Optional[str]) -> Optional[int]:
-        if name is None:
-            return None
-        return self._province_ids.setdefault(name, len(self._province_ids))
+        return PlaceInfo(place.province, wp)
 
     def columns(self, raw: pl.DataFrame, prefix: str) -> tuple[pl.DataFrame, pl.Series]:
-        """Per row: present, province_id, province, prefecture, work_prefecture; and the rows to send the slow way.
-
-        Each distinct (province, city) pair is resolved once per evaluator: the resolved pairs are kept as a small
-        table that every chunk joins (one hash probe per row); pairs not met before are resolved and added.
-        """
-        names = [f"{prefix}_province", f"{prefix}_city"]
-        exprs: list[pl.Expr] = []
+        """Per row: province (official name, null when no place is given) and work_prefecture; and the rows to
+        send the slow way (a place that does not resolve, or a place column that is not text)."""
+        names = (f"{prefix}_province", f"{prefix}_city")
+        texts: list[Optional[pl.Series]] = []
         refused: list[pl.Expr] = []
         for c in names:
             dtype = raw.schema[c] if c in raw.columns else pl.Null()
             if c in raw.columns and _is_string(dtype):
-                exprs.append(pl.col(c).cast(pl.String).alias(c))
+                texts.append(raw.get_column(c).cast(pl.String))
             else:
-                exprs.append(pl.lit(None, dtype=pl.String).alias(c))
+                texts.append(None)
                 if c in raw.columns and dtype != pl.Null:
                     refused.append(pl.col(c).is_not_null())
-        texts = raw.select(pl.col(ROW), *exprs).drop(ROW)  # the row numbers keep the height when no place is given
-        wanted = ["ok", "present", "province_id"] + (["province", "prefecture", "work_prefecture"]
-                                                      if prefix == "work" else [])
-        table = self._tables.get(prefix)
-        joined = self._join(texts, table, names, wanted) if table is not None else None
-        if joined is None or joined.get_column("ok").null_count():
-            new = texts if joined is None else texts.filter(joined.get_column("ok").is_null())
-            table = self._extend(prefix, table, new.unique(), names)
-            joined = self._join(texts, table, names, wanted)
-        bad = ~joined.get_column("ok")
+        found = self._by_codes(prefix, texts[0], texts[1], raw.height)
+        if found is None:
+            found = self._by_join(prefix, texts[0], texts[1], raw.height)
+        bad = ~found.get_column("ok")
         if refused:
             bad = bad | raw.select(pl.any_horizontal(refused)).to_series()
-        return joined.drop("ok"), bad
+        return found.drop("ok"), bad
 
-    @staticmethod
-    def _join(texts: pl.DataFrame, table: pl.DataFrame, names: list[str], wanted: list[str]) -> pl.DataFrame:
-        return texts.join(table, on=names, how="left", nulls_equal=True, maintain_order="left").select(wanted)
+    def _by_codes(self, prefix: str, provinces: Optional[pl.Series], cities: Optional[pl.Series], n: int
+                  ) -> Optional[pl.DataFrame]:
+        known = self._known.get(prefix) or self._grown(prefix, None, [], [])
+        p = known.codes(provinces, known.provinces)
+        c = known.codes(cities, known.cities)
+        new_p = _unmatched(provinces, p)
+        new_c = _unmatched(cities, c)
+        if new_p or new_c:
+            if len(known.provinces) + len(new_p) > MAX_KNOWN_TEXTS or len(known.cities) + len(new_c) > MAX_KNOWN_TEXTS:
+                return None
+            known = self._grown(prefix, known, new_p, new_c)
+            p = known.codes(provinces, known.provinces)
+            c = known.codes(cities, known.cities)
+        width = len(known.cities) + 1
+        key = (p if len(p) else np.zeros(n, dtype=np.int64)) * width + (c if len(c) else 0)
+        slots = known.slots[key]
+        if (slots < 0).any():
+            keys = np.unique(key[slots < 0])
+            pairs = [(known.provinces[k // width - 1] if k // width else None,
+                      known.cities[k % width - 1] if k % width else None) for k in keys.tolist()]
+            known = self._resolved(prefix, known, keys, pairs)
+            slots = known.slots[key]
+        return known.table[pl.Series(slots)]
 
-    def _extend(self, prefix: str, table: Optional[pl.DataFrame], pairs: pl.DataFrame, names: list[str]
-                ) -> pl.DataFrame:
-        """The known pairs of ``prefix`` with ``pairs`` added (kept for the next chunks while the table is small)."""
-        infos = [self.info(prefix, p, c) for p, c in pairs.select(names).iter_rows()]
-        added = pairs.select(names).with_columns(
-            pl.Series("ok", [i is not None for i in infos], dtype=pl.Boolean),
-            pl.Series("present", [bool(i and i.present) for i in infos], dtype=pl.Boolean),
-            pl.Series("province_id", [self.province_id(i.province) if i else None for i in infos], dtype=pl.Int32),
-            pl.Series("province", [i.province if i else None for i in infos], dtype=pl.String),
-            pl.Series("prefecture", [i.prefecture if i else None for i in infos], dtype=pl.String),
-            pl.Series("work_prefecture", [i.work_prefecture if i else None for i in infos], dtype=pl.String),
-        )
-        extended = added if table is None else pl.concat([table, added])
-        if extended.height <= MAX_KNOWN_PAIRS:
-            with self._lock:
-                self._tables[prefix] = extended
-        return extended
+    def _grown(self, prefix: str, known: Optional[_Known], provinces: list[str], cities: list[str]) -> _Known:
+        """``known`` with new texts (and its resolved pairs moved to their new keys)."""
+        with self._lock:
+            current = self._known.get(prefix)
+            base = current if current is not None else known
+            p = (*base.provinces, *[t for t in provinces if t not in base.provinces]) if base else tuple(provinces)
+            c = (*base.cities, *[t for t in cities if t not in base.cities]) if base else tuple(cities)
+            slots = np.full((len(p) + 1) * (len(c) + 1), -1, dtype=np.int32)
+            table = base.table if base else _pair_table([], self._prefecture)
+            if base is not None:
+                old_width = len(base.cities) + 1
+                filled = np.flatnonzero(base.slots >= 0)
+                # texts keep their codes when the lists grow: only the row width changes
+                slots[(filled // old_width) * (len(c) + 1) + filled % old_width] = base.slots[filled]
+            grown = _Known(p, c, slots, table)
+            if len(slots) <= MAX_SLOTS:
+                self._known[prefix] = grown
+            return grown
+
+    def _resolved(self, prefix: str, known: _Known, keys: np.ndarray,
+                  pairs: list[tuple[Optional[str], Optional[str]]]) -> _Known:
+        infos = [self.info(prefix, p, c) for p, c in pairs]
+        with self._lock:
+            current = self._known.get(prefix)
+            if current is not None and current.provinces == known.provinces and current.cities == known.cities:
+                known = current  # another thread may have resolved pairs meanwhile: keep them
+            slots = known.slots.copy()
+            todo = slots[keys] < 0
+            slots[keys[todo]] = np.arange(known.table.height, known.table.height + int(todo.sum()), dtype=np.int32)
+            added = _pair_table([i for i, t in zip(infos, todo.tolist(), strict=True) if t], self._prefecture)
+            result = _Known(known.provinces, known.cities, slots, pl.concat([known.table, added]))
+            if len(slots) <= MAX_SLOTS:
+                self._known[prefix] = result
+            return result
+
+    def _by_join(self, prefix: str, provinces: Optional[pl.Series], cities: Optional[pl.Series], n: int
+                 ) -> pl.DataFrame:
+        """Many distinct texts: the distinct pairs of this chunk are resolved and joined (nothing is kept)."""
+        names = ["p", "c"]
+        texts = pl.DataFrame([provinces.alias("p") if provinces is not None else pl.Series("p", [None] * n,
+                                                                                            dtype=pl.String),
+                              cities.alias("c") if cities is not None else pl.Series("c", [None] * n,
+                                                                                     dtype=pl.String)])
+        pairs = texts.unique()
+        table = pairs.hstack(_pair_table([self.info(prefix, p, c) for p, c in pairs.iter_rows()],
+                                         self._prefecture).get_columns())
+        return texts.join(table, on=names, how="left", nulls_equal=True, maintain_order="left").drop(names)
 
 
-#: Distinct place pairs remembered per kind of place (beyond that, new pairs are resolved chunk by chunk).
-MAX_KNOWN_PAIRS = 100_000
+def _unmatched(texts: Optional[pl.Series], codes: np.ndarray) -> list[str]:
+    """The texts (given, not null) that have no code yet."""
+    if texts is None:
+        return []
+    missing = texts.is_not_null().to_numpy() & (codes == 0 if len(codes) else True)
+    if not missing.any():
+        return []
+    return sorted(texts.filter(pl.Series(missing)).unique().to_list())
 
 
 def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, FactSpec]) -> pl.DataFrame:
@@ -388,17 +466,12 @@ def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, Fac
         bad = bad | wrong
     work = resolved["work"]
     derived: list[pl.Series] = []
-    for prefix in ("hukou", "residence"):
-        other = resolved[prefix]
-        same = pl.DataFrame({"wp": work.get_column("present"), "op": other.get_column("present"),
-                             "w": work.get_column("province_id"), "o": other.get_column("province_id")}).select(
-            pl.when(pl.col("wp") & pl.col("op")).then(pl.col("w") == pl.col("o"))).to_series()
+    for prefix in ("hukou", "residence"):  # null unless both places are given
+        same = work.get_column("province") == resolved[prefix].get_column("province")
         derived.append(same.alias(f"{prefix}_in_work_province"))
-    prefecture_dtype = pl.Enum([str(v) for v in schema["work_prefecture"].domain])
     derived += [
-        work.get_column("work_prefecture").cast(prefecture_dtype).alias("work_prefecture"),
+        work.get_column("work_prefecture").alias("work_prefecture"),
         work.get_column("province").alias(PROVINCE),
-        work.get_column("prefecture").alias(PREFECTURE),
         bad.alias(BAD),
     ]
     return out.with_columns(derived)
