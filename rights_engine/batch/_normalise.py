@@ -526,24 +526,17 @@ def slow_path(raw: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[int, lis
 def errors_column(errors: Mapping[int, Sequence[FieldError]], n: int) -> pl.Series:
     """The ``errors`` column of ``n`` rows: row ``r``'s list of errors when ``r`` is in ``errors``, else null.
 
-    Built from flat arrays (one entry per error) and list offsets, not row by row."""
-    import numpy as np
-    import pyarrow as pa
-
+    Built from flat columns (one entry per error), grouped per row and gathered into place, not row by row."""
     rows = sorted(errors)
-    flat = [e for r in rows for e in errors[r]]
-    counts = np.zeros(n, dtype=np.int32)
-    counts[np.asarray(rows, dtype=np.int64)] = [len(errors[r]) for r in rows]
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    values = pa.StructArray.from_arrays(
-        [pa.array([getattr(e, k) for e in flat], type=pa.large_string()) for k in ("field", "code", "message")],
-        names=["field", "code", "message"])
-    missing = np.ones(n, dtype=bool)
-    missing[np.asarray(rows, dtype=np.int64)] = False
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets.astype(np.int64)), values, mask=pa.array(missing))
-    series = pl.Series("errors", lists)
-    return series.cast(ERRORS)
+    flat = pl.DataFrame(
+        {"r": [r for r in rows for _ in errors[r]], "field": [e.field for r in rows for e in errors[r]],
+         "code": [e.code for r in rows for e in errors[r]], "message": [e.message for r in rows for e in errors[r]]},
+        schema={"r": pl.Int64, "field": pl.String, "code": pl.String, "message": pl.String})
+    lists = flat.group_by("r", maintain_order=True).agg(pl.struct("field", "code", "message").alias("errors"))
+    position = np.full(n, -1, dtype=np.int64)
+    position[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
+    index = pl.select(pl.when(pl.lit(position) >= 0).then(pl.lit(position))).to_series()
+    return lists.get_column("errors").cast(ERRORS).gather(index).alias("errors")
 
 
 ERRORS = pl.List(pl.Struct({"field": pl.String, "code": pl.String, "message": pl.String}))
