@@ -129,9 +129,8 @@ class Summary:
         self.rows += result.height
         self.errors += int(result.get_column("errors").is_not_null().sum())
         for name, counter in (("category", self.categories), ("province", self.provinces)):
-            counts = result.get_column(name).cast(pl.String).fill_null("(none)").value_counts()
-            for value, count in counts.iter_rows():
-                counter[str(value)] += int(count)
+            for value, count in result.get_column(name).value_counts().iter_rows():  # counted on the Enum codes
+                counter["(none)" if value is None else str(value)] += int(count)
         if entitlements and result.height:
             sums = result.select(
                 *((pl.col(e) == "applies").sum().alias(f"a:{e}") for e in entitlements),
