@@ -338,3 +338,16 @@ def test_one_evaluator_shared_by_threads_meeting_new_places(rulebase: RuleBase) 
         parallel = list(pool.map(shared.evaluate_polars, tables * 3))
     for i, got in enumerate(parallel):
         assert got.equals(serial[i % 4])
+
+
+def test_a_big_table_is_evaluated_in_slices_with_the_same_result(rulebase: RuleBase,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from rights_engine.batch import _evaluate
+
+    rows = [{"work_province": p, "work_city": c, "occupation": "courier", "age": age, "weekly_hours": 30.0}
+            for (p, c) in PLACES for age in (17, 30, -1, 65)]
+    whole = BatchEvaluator(rulebase).evaluate_polars(_table(rows), columns=[])
+    monkeypatch.setattr(_evaluate, "SLICE", 7)
+    sliced = BatchEvaluator(rulebase).evaluate_polars(_table(rows))
+    assert sliced.equals(whole)
+    assert sliced.get_column("errors").is_not_null().sum() == len(PLACES)  # the negative ages, each in its own row
