@@ -242,6 +242,23 @@ def test_rules_selected_once_per_group_and_compiled_once(rulebase: RuleBase) -> 
         assert evaluator.period_day(i + 1) == day
 
 
+def test_a_prepared_plan_serves_tables_with_at_least_half_its_groups(rulebase: RuleBase) -> None:
+    prepared = BatchEvaluator(rulebase).prepare()
+    assert prepared.compiled_plans == 1
+    groups = len(prepared.all_groups())
+    days = [dt.date(2020, 1, 1), *rulebase.boundaries()]
+    rows = [{"work_province": p, "as_of": d, "occupation": "courier", "engagement": "labor_contract",
+             "outdoor_work": True} for p in ("湖南省", "湖北省", "云南省", "广东省") for d in days]
+    assert len({(r["work_province"], r["as_of"]) for r in rows}) * 2 >= groups
+    mixed = prepared.evaluate_polars(_table(rows))
+    assert prepared.compiled_plans == 1  # the prepared plan, masked per row
+    one = prepared.evaluate_polars(_table(rows[:1]))
+    assert prepared.compiled_plans == 2  # one group: a plan of its own, with the province's constants folded
+    assert mixed.equals(BatchEvaluator(rulebase).evaluate_polars(_table(rows)))
+    assert one.equals(mixed.head(1))
+    _check_rows(mixed, rows, rulebase, None)
+
+
 # -- files and the command -----------------------------------------------------------------------------
 def test_files_and_the_command(tmp_path: Path, rulebase: RuleBase, capsys: pytest.CaptureFixture[str]) -> None:
     rows = [

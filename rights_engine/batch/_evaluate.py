@@ -12,6 +12,7 @@ import polars as pl
 
 from ..engine import Engine
 from ..i18n import LANGS
+from ..places import resolve as resolve_place
 from ..profile import Places, WorkerProfile
 from ..rulebase import RuleBase, Selection, load
 from ._compile import NOT_EVALUATED, STATUS, Group, Outputs, Plan
@@ -81,9 +82,28 @@ class BatchEvaluator:
         province, period = divmod(code, self._periods)
         return Group(code, self._covered[province - 1] if province else None, self.period_day(period))
 
+    def all_groups(self) -> list[int]:
+        """Every (province, period) group code: each covered province and "not covered", in every period."""
+        return list(range((len(self._covered) + 1) * self._periods))
+
+    def prepare(self) -> BatchEvaluator:
+        """Compile the plan for every group now (a mixed population then never waits for a compilation)."""
+        self.plan(self.all_groups())
+        resolve_place("湖南省", "长沙市")  # builds the place index
+        return self
+
     def plan(self, codes: Sequence[int]) -> Plan:
+        """The compiled plan for the groups ``codes``: compiled once per set of groups, or a compiled plan for
+        more groups when the set has at least half of them (each row is masked by its own group, so a plan for
+        more groups gives every row the same result; a plan for far fewer groups folds more constants)."""
         key = tuple(sorted(set(codes)))
         found = self._plans.get(key)
+        if found is None:
+            wanted = set(key)
+            found = next((plan for groups, plan in list(self._plans.items())
+                          if 2 * len(key) >= len(groups) and wanted <= set(groups)), None)
+            if found is not None:
+                self._plans[key] = found  # remembered for this set of groups (not compiled again)
         if found is None:
             with self._lock:
                 found = self._plans.get(key)
@@ -100,7 +120,7 @@ class BatchEvaluator:
     @property
     def compiled_plans(self) -> int:
         """How many plans were compiled (one per set of groups met, whatever the number of rows or chunks)."""
-        return len(self._plans)
+        return len({id(plan) for plan in self._plans.values()})
 
     @property
     def selected_groups(self) -> int:
@@ -278,7 +298,7 @@ def shared_evaluator() -> BatchEvaluator:
     if _shared is None:
         with _shared_lock:
             if _shared is None:
-                _shared = BatchEvaluator()
+                _shared = BatchEvaluator().prepare()
     return _shared
 
 
