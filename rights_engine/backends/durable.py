@@ -28,7 +28,7 @@ import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from ..conditions import And, Compare, Const, Member, Node, Not, Or
 from ..conditions import fields as cond_fields
@@ -73,18 +73,27 @@ def available() -> bool:
     return True
 
 
+#: How one fact travels: (fact name, its key, whether it is a number, its encoded fragments by possibility set).
+_FieldCode = tuple[str, str, bool, dict[frozenset[object], str]]
+#: Encoded fragments kept per enum/bool fact (the possibility sets of a domain are few; the bound is a safety net).
+_MAX_FRAGMENTS = 4096
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Where each fact lives in the flattened durable fact."""
 
     specs: Mapping[str, FactSpec]
     keys: Mapping[str, str]
+    codes: tuple[_FieldCode, ...] = ()
 
     @classmethod
     def of(cls, schema: Mapping[str, FactSpec], used: Sequence[str]) -> _Layout:
         """Only the facts the rules read are flattened (durable-rules allows 255 properties per fact)."""
         names = sorted(set(used))
-        return cls({n: schema[n] for n in names}, {name: f"f{i}" for i, name in enumerate(names)})
+        keys = {name: f"f{i}" for i, name in enumerate(names)}
+        codes: tuple[_FieldCode, ...] = tuple((n, keys[n], schema[n].kind == "number", {}) for n in names)
+        return cls({n: schema[n] for n in names}, keys, codes)
 
     def flag(self, name: str, value: object) -> str:
         return f"{self.keys[name]}_{self.specs[name].domain.index(value)}"
@@ -102,6 +111,29 @@ class _Layout:
                 for i, option in enumerate(spec.domain):
                     out[f"{key}_{i}"] = 1 if option in value else 0
         return out
+
+    def encode(self, facts: FactValues, sid: str) -> str:
+        """``json.dumps`` of :meth:`flatten` plus ``sid`` and ``id``, character for character, built from
+        fragments: an enum/bool fact's flags are encoded once per possibility set and reused."""
+        parts = ['{"t": "p"']
+        for name, key, number, fragments in self.codes:
+            value = facts[name]
+            if number:
+                if value is None:
+                    parts.append(f', "{key}": 0, "{key}_k": 0')
+                else:
+                    parts.append(f', "{key}": {_milli(value)}, "{key}_k": 1')  # type: ignore[arg-type]
+                continue
+            assert isinstance(value, frozenset)
+            fragment = fragments.get(value)
+            if fragment is None:
+                domain = self.specs[name].domain
+                fragment = "".join(f', "{key}_{i}": {1 if option in value else 0}' for i, option in enumerate(domain))
+                if len(fragments) < _MAX_FRAGMENTS:
+                    fragments[value] = fragment
+            parts.append(fragment)
+        parts.append(f', "sid": "{sid}", "id": "profile"}}')
+        return "".join(parts)
 
 
 def _milli(value: float) -> int:
@@ -200,6 +232,14 @@ class _Ruleset:
     layout: _Layout  # only the facts this ruleset's rules read: small messages, fast matching
     lock: threading.Lock = field(default_factory=threading.Lock)
     sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
+    #: durable rule name -> (our rule id, its truth); None for the catch-all
+    verdicts: dict[str, Optional[tuple[str, bool]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.verdicts = {_CATCH_ALL: None}
+        for name, labelled in self.names.items():
+            rule_id, verdict = labelled.rsplit(":", 1)
+            self.verdicts[name] = (rule_id, verdict == "T")
 
 
 #: Every live ruleset, so that a forked child can replace their locks (see _after_fork_in_child).
@@ -226,46 +266,41 @@ class DurableRules:
     rulesets: list[_Ruleset]
     closed: bool = False
 
+    def __post_init__(self) -> None:
+        self._blank: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
+        self._blank.update(self.always)
+
     def run(self, facts: FactValues) -> dict[str, Truth]:
         if self.closed:
             raise RuntimeError("this compiled rule set was closed")
         engine = _engine()
-        result: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
-        result.update(self.always)
+        result = self._blank.copy()
         for ruleset in self.rulesets:
-            fact = ruleset.layout.flatten(facts)
+            handle, verdicts = ruleset.handle, ruleset.verdicts
             with ruleset.lock:
                 if self.closed:  # close() ran since the check above: the ruleset is freed, never touch it
                     raise RuntimeError("this compiled rule set was closed")
                 sid = str(next(ruleset.sids))
-                fact["sid"] = sid
-                fact["id"] = "profile"
-                message = json.dumps(fact)
+                message = ruleset.layout.encode(facts, sid)
                 try:
                     try:
-                        status = engine.assert_fact(ruleset.handle, message)
+                        status = engine.assert_fact(handle, message)
                     except engine.error as exc:
                         raise EngineError(str(exc)) from None
                     if status[0] != 0:
                         raise EngineError(f"durable-rules did not handle the fact (status {status[0]})")
-                    if status[0] == 0:
-                        state = status[1]
-                        action = engine.start_action_for_state(ruleset.handle, state)
-                        fired: list[str] = []
-                        if action:
-                            fired.append(_rule_name(action[1]))
-                            while True:
-                                more = engine.complete_and_start_action(ruleset.handle, state)
-                                if not more:
-                                    break
-                                fired.append(_rule_name(more))
-                        for name in fired:
-                            if name == _CATCH_ALL:
-                                continue
-                            rule_id, verdict = ruleset.names[name].rsplit(":", 1)
-                            result[rule_id] = verdict == "T"
+                    state = status[1]
+                    action = engine.start_action_for_state(handle, state)
+                    fired = action[1] if action else None
+                    while fired:
+                        # the rule name of an action message ``{"r12": {"m": {...}}}``, without parsing the fact
+                        name = fired[2:fired.index('"', 2)] if fired.startswith('{"') else _rule_name(fired)
+                        verdict = verdicts[name]
+                        if verdict is not None:  # None: the catch-all
+                            result[verdict[0]] = verdict[1]
+                        fired = engine.complete_and_start_action(handle, state)
                 finally:
-                    engine.delete_state(ruleset.handle, sid)
+                    engine.delete_state(handle, sid)
         return result
 
     def close(self) -> None:
