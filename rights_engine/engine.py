@@ -107,6 +107,7 @@ class Engine:
         self.backend_name = backend or default_backend_name()
         self._backend = _make_backend(self.backend_name)
         self._compiled: dict[tuple[str, ...], Any] = {}
+        self._compiled_by_identity: dict[int, tuple[tuple[Rule, ...], Any]] = {}
         self._lock = threading.Lock()
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
@@ -123,6 +124,10 @@ class Engine:
 
     # -- compiled rule sets -------------------------------------------------------------------
     def _compiled_for(self, rules: Sequence[Rule]) -> Any:
+        if isinstance(rules, tuple):  # a selection's stage: found by identity, without hashing every rule id
+            entry = self._compiled_by_identity.get(id(rules))
+            if entry is not None and entry[0] is rules:
+                return entry[1]
         key = tuple(r.id for r in rules)
         found = self._compiled.get(key)
         if found is None:
@@ -131,6 +136,12 @@ class Engine:
                 if found is None:
                     found = self._backend.compile([(r.id, r.condition) for r in rules], self.rulebase.schema)
                     self._compiled[key] = found
+        if isinstance(rules, tuple):
+            with self._lock:
+                if self._compiled.get(key) is found:  # not closed meanwhile
+                    if len(self._compiled_by_identity) >= 1024:
+                        self._compiled_by_identity.clear()
+                    self._compiled_by_identity[id(rules)] = (rules, found)  # keeps ``rules``: its id stays its own
         return found
 
     def run_rules(self, rules: Sequence[Rule], facts: FactValues) -> dict[str, Truth]:
@@ -144,6 +155,7 @@ class Engine:
             for compiled in self._compiled.values():
                 compiled.close()
             self._compiled.clear()
+            self._compiled_by_identity.clear()
 
     # -- facts ----------------------------------------------------------------------------------
     def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
