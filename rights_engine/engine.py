@@ -13,9 +13,10 @@ import os
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from . import __version__
+from ._memo import IdentityMemo
 from .backends.python import PythonBackend, atom_truths
 from .classification import Derived, derive, unknown_fields, with_derived
 from .conditions import render
@@ -37,6 +38,7 @@ from .result import (
     NotGranted,
     ProblemReport,
     Provenance,
+    Question,
     Reason,
     Result,
 )
@@ -112,7 +114,7 @@ class Engine:
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
         self._boundaries = self.rulebase.boundaries()
-        self._texts = _TextCache()
+        self._texts = _TextCache(self.rulebase)
 
     def selection(self, province: Optional[str], day: dt.date) -> Selection:
         """The rules in force (cached per province and per period between validity boundaries)."""
@@ -214,7 +216,9 @@ class _TextCache:
     Filled lazily; concurrent fills compute the same value, so a race is harmless.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rb: RuleBase) -> None:
+        #: per selection (selections live as long as their engine; found by identity)
+        self.plans: IdentityMemo[Selection, _Plan] = IdentityMemo(lambda selection: _plan(rb, selection), limit=1024)
         self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
         self.channels: dict[tuple[str, str], ChannelRef] = {}
         self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
@@ -222,6 +226,33 @@ class _TextCache:
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
         self.reasons: dict[tuple[str, Optional[str], str], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
+
+
+class _Group(NamedTuple):
+    """One entitlement's rules in a selection, with what the builder reads of them every call."""
+
+    ent_id: str
+    rules: tuple[Rule, ...]
+    ids: tuple[str, ...]
+    verified: tuple[bool, ...]
+    order: tuple[int, str]  # (topic rank, id): the result's order, with the status between them
+
+
+class _Plan(NamedTuple):
+    """What the builder reads of a selection on every call, computed once per selection."""
+
+    groups: tuple[_Group, ...]
+    reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
+
+
+def _plan(rb: RuleBase, selection: Selection) -> _Plan:
+    groups = tuple(
+        _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
+               (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
+        for ent_id, rules in selection.groups
+    )
+    return _Plan(groups, tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
 
 
 class _Builder:
@@ -325,8 +356,8 @@ class _Builder:
             rule = d.decisions[fact].deciding
             if rule is not None and (fact == "category" or category == "labor_relation"):
                 reasons.append(self.reason(rule, "decision"))
-        for r in self.selection.stage2:
-            if r.spec.kind == "reason" and self.truths2.get(r.id) is True:
+        for r in self.texts.plans(self.selection).reasons:
+            if self.truths2.get(r.id) is True:
                 reasons.append(self.reason(r, "note"))
         for r in d.factors_true:
             reasons.append(self.reason(r, r.spec.direction))
@@ -365,25 +396,39 @@ class _Builder:
 
     # -- entitlements ------------------------------------------------------------------------------
     def entitlements(self) -> list[Entitlement]:
-        truths = self.truths2
-        out = []
-        for ent_id, rules in self.selection.groups:
-            live = [r for r in rules if truths.get(r.id) is not False]
-            if not live:
-                continue
-            sure = tuple(r for r in live if truths.get(r.id) is True and r.spec.certainty == "verified")
-            contributing = sure or tuple(live)
-            status = "applies" if sure else "pending"
+        """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
+        get = self.truths2.get
+        cache = self.texts.entitlements
+        out: list[tuple[tuple[int, bool, str], Entitlement]] = []
+        for group in self.texts.plans(self.selection).groups:
+            rules = group.rules
+            contributing: tuple[Rule, ...]
+            if len(rules) == 1:  # most entitlements have one rule: no lists to build
+                truth = get(group.ids[0])
+                if truth is False:
+                    continue
+                contributing, ids = rules, group.ids
+                status = "applies" if truth is True and group.verified[0] else "pending"
+            else:
+                truths = [get(rule_id) for rule_id in group.ids]
+                live = [i for i, truth in enumerate(truths) if truth is not False]
+                if not live:
+                    continue
+                sure = [i for i in live if truths[i] is True and group.verified[i]]
+                chosen = sure or live
+                contributing, ids = tuple(rules[i] for i in chosen), tuple(group.ids[i] for i in chosen)
+                status = "applies" if sure else "pending"
             needs: list[str] = []
             if status == "pending":
                 for r in contributing:
                     needs.extend(self.needs(r))
-            key = (ent_id, tuple(r.id for r in contributing), status, tuple(dict.fromkeys(needs)), self.lang)
-            found = self.texts.entitlements.get(key)
+            key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
+            found = cache.get(key)
             if found is None:
-                found = self.texts.entitlements[key] = self.entitlement(ent_id, contributing, status, key[3])
-            out.append(found)
-        return out
+                found = cache[key] = self.entitlement(group.ent_id, contributing, status, key[3])
+            out.append(((group.order[0], status != "applies", group.order[1]), found))
+        out.sort(key=_first)
+        return [e for _, e in out]
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
                     needs: Sequence[str]) -> Entitlement:
@@ -496,7 +541,7 @@ class _Builder:
 
     def build(self, explain: bool) -> Result:
         classification = self.classification()
-        entitlements = sorted(self.entitlements(), key=_entitlement_order)
+        entitlements = self.entitlements()
         rb = self.rb
         return Result(
             lang=self.lang,  # type: ignore[arg-type]
@@ -536,8 +581,11 @@ _TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pensi
            "training", "union", "employment_services", "living_services", "algorithm", "remedies")
 
 
-def _entitlement_order(e: Entitlement) -> tuple[int, bool, str]:
-    return (_TOPICS.index(e.topic) if e.topic in _TOPICS else len(_TOPICS), e.status != "applies", e.id)
+_TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
+
+
+def _first(item: tuple[tuple[int, bool, str], Entitlement]) -> tuple[int, bool, str]:
+    return item[0]
 
 
 def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:
