@@ -20,8 +20,8 @@ from ._memo import IdentityMemo
 from .backends.python import PythonBackend, atom_truths
 from .classification import Derived, derive, unknown_fields, with_derived
 from .conditions import render
-from .facts import PROBLEMS
-from .factset import FactValue, FactValues, Truth, known, unknown
+from .facts import PROBLEMS, FactSpec
+from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS, _, format_amount, format_date
 from .intake import field_label
 from .profile import FieldError, Places, ProfileError, WorkerProfile, message, parse_profile
@@ -38,7 +38,6 @@ from .result import (
     NotGranted,
     ProblemReport,
     Provenance,
-    Question,
     Reason,
     Result,
 )
@@ -115,6 +114,10 @@ class Engine:
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
         self._boundaries = self.rulebase.boundaries()
         self._texts = _TextCache(self.rulebase)
+        #: per fact of the schema: its spec, its value when unknown, its known values as frozensets (filled lazily)
+        self._fact_plan: tuple[tuple[str, FactSpec, FactValue, dict[object, frozenset[object]]], ...] = tuple(
+            (name, spec, unknown(spec), {}) for name, spec in self.rulebase.schema.items())
+        self._prefectures: dict[str, bool] = {}  # province (of the rule base) -> whether rules name its prefectures
 
     def selection(self, province: Optional[str], day: dt.date) -> Selection:
         """The rules in force (cached per province and per period between validity boundaries)."""
@@ -163,10 +166,20 @@ class Engine:
     def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
         schema = self.rulebase.schema
         facts: dict[str, FactValue] = {}
-        data = profile.model_dump()
-        for name, spec in schema.items():
+        data = vars(profile)  # the validated field values, as model_dump() gives them for these scalar fields
+        for name, spec, blank, singletons in self._fact_plan:
             value = data.get(name)
-            facts[name] = unknown(spec) if value is None or spec.derived else known(spec, value)
+            if value is None or spec.derived:
+                facts[name] = blank
+            elif spec.kind == "number":
+                facts[name] = quantise(value)
+            else:  # the frozenset of one value, made once per value of the domain
+                found = singletons.get(value)
+                if found is None:
+                    found = frozenset([value])
+                    if value in spec.domain:
+                        singletons[value] = found
+                facts[name] = found
         for problem in PROBLEMS:
             spec = schema[f"problem_{problem}"]
             facts[spec.name] = unknown(spec) if profile.problems is None else known(spec, problem in profile.problems)
@@ -176,12 +189,18 @@ class Engine:
             facts[name] = unknown(spec) if work is None or other is None else known(spec, other.province == work.province)
         prefecture_spec = schema["work_prefecture"]
         if work is None or (work.prefecture is None and work.province in self.rulebase.provinces
-                            and _has_prefectures(work.province, self.rulebase)):
+                            and self._has_prefectures(work.province)):
             facts["work_prefecture"] = unknown(prefecture_spec)
         else:
             prefecture = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
             facts["work_prefecture"] = known(prefecture_spec, prefecture)
         return facts
+
+    def _has_prefectures(self, province: str) -> bool:
+        found = self._prefectures.get(province)
+        if found is None:
+            found = self._prefectures[province] = _has_prefectures(province, self.rulebase)
+        return found
 
     # -- evaluation -------------------------------------------------------------------------------
     def evaluate(
@@ -226,7 +245,6 @@ class _TextCache:
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
         self.reasons: dict[tuple[str, Optional[str], str], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
-        self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
 
 
 class _Group(NamedTuple):
