@@ -13,6 +13,8 @@ import os
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any, NamedTuple, Optional
 
 from . import __version__
@@ -260,17 +262,21 @@ class _Group(NamedTuple):
 class _Plan(NamedTuple):
     """What the builder reads of a selection on every call, computed once per selection."""
 
-    groups: tuple[_Group, ...]
+    singles: tuple[_Group, ...]  # entitlements granted by one rule (most)
+    single_ids: tuple[str, ...]  # their rules' ids, in the same order
+    multiples: tuple[_Group, ...]  # entitlements granted by several rules
     reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
 
 
 def _plan(rb: RuleBase, selection: Selection) -> _Plan:
-    groups = tuple(
+    groups = [
         _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
                (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
         for ent_id, rules in selection.groups
-    )
-    return _Plan(groups, tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
+    ]
+    singles = tuple(g for g in groups if len(g.rules) == 1)
+    return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
+                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
 
 
 class _Builder:
@@ -416,37 +422,36 @@ class _Builder:
     def entitlements(self) -> list[Entitlement]:
         """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
         get = self.truths2.get
-        cache = self.texts.entitlements
+        plan = self.texts.plans(self.selection)
         out: list[tuple[tuple[int, bool, str], Entitlement]] = []
-        for group in self.texts.plans(self.selection).groups:
-            rules = group.rules
-            contributing: tuple[Rule, ...]
-            if len(rules) == 1:  # most entitlements have one rule: no lists to build
-                truth = get(group.ids[0])
-                if truth is False:
-                    continue
-                contributing, ids = rules, group.ids
-                status = "applies" if truth is True and group.verified[0] else "pending"
-            else:
-                truths = [get(rule_id) for rule_id in group.ids]
-                live = [i for i, truth in enumerate(truths) if truth is not False]
-                if not live:
-                    continue
-                sure = [i for i in live if truths[i] is True and group.verified[i]]
-                chosen = sure or live
-                contributing, ids = tuple(rules[i] for i in chosen), tuple(group.ids[i] for i in chosen)
-                status = "applies" if sure else "pending"
-            needs: list[str] = []
-            if status == "pending":
-                for r in contributing:
-                    needs.extend(self.needs(r))
-            key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
-            found = cache.get(key)
-            if found is None:
-                found = cache[key] = self.entitlement(group.ent_id, contributing, status, key[3])
-            out.append(((group.order[0], status != "applies", group.order[1]), found))
+        # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
+        for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
+            status = "applies" if get(group.ids[0]) is True and group.verified[0] else "pending"
+            out.append(self._entitlement_of(group, group.rules, group.ids, status))
+        for group in plan.multiples:
+            truths = [get(rule_id) for rule_id in group.ids]
+            live = [i for i, truth in enumerate(truths) if truth is not False]
+            if not live:
+                continue
+            sure = [i for i in live if truths[i] is True and group.verified[i]]
+            chosen = sure or live
+            out.append(self._entitlement_of(group, tuple(group.rules[i] for i in chosen),
+                                            tuple(group.ids[i] for i in chosen), "applies" if sure else "pending"))
         out.sort(key=_first)
         return [e for _, e in out]
+
+    def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
+                        status: str) -> tuple[tuple[int, bool, str], Entitlement]:
+        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key."""
+        needs: list[str] = []
+        if status == "pending":
+            for r in contributing:
+                needs.extend(self.needs(r))
+        key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
+        found = self.texts.entitlements.get(key)
+        if found is None:
+            found = self.texts.entitlements[key] = self.entitlement(group.ent_id, contributing, status, key[3])
+        return (group.order[0], status != "applies", group.order[1]), found
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
                     needs: Sequence[str]) -> Entitlement:
