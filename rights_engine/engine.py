@@ -429,10 +429,10 @@ class _Builder:
             status = "applies" if get(group.ids[0]) is True and group.verified[0] else "pending"
             out.append(self._entitlement_of(group, group.rules, group.ids, status))
         for group in plan.multiples:
-            truths = [get(rule_id) for rule_id in group.ids]
-            live = [i for i, truth in enumerate(truths) if truth is not False]
-            if not live:
+            truths = list(map(get, group.ids))
+            if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
                 continue
+            live = [i for i, truth in enumerate(truths) if truth is not False]
             sure = [i for i in live if truths[i] is True and group.verified[i]]
             chosen = sure or live
             out.append(self._entitlement_of(group, tuple(group.rules[i] for i in chosen),

@@ -43,6 +43,10 @@ JsonPattern = dict[str, Any]
 MAX_PATHS_PER_RULESET = 60
 MAX_RULES_PER_RULESET = 200
 _CATCH_ALL = "seen"
+#: Every durable rule name has this many characters (``r000``…``r199``, and the catch-all), so that the name of
+#: an action message ``{"r012":{"m":{...}}}`` is read as ``message[2:6]``, without searching or parsing it.
+_NAME_WIDTH = 4
+assert len(_CATCH_ALL) == _NAME_WIDTH and MAX_RULES_PER_RULESET <= 10 ** (_NAME_WIDTH - 1)
 #: durable-rules evaluates at most 32 expressions in one sequence.
 MAX_TERMS = 16
 _TYPE = {"t": "p"}
@@ -214,6 +218,19 @@ def _paths(pattern: JsonPattern) -> int:
     return 1
 
 
+def _name(index: int) -> str:
+    return f"r{index:0{_NAME_WIDTH - 1}d}"
+
+
+def _verdicts(messages: list[str], verdicts: Mapping[str, Optional[tuple[str, bool]]]) -> list[tuple[str, bool]]:
+    """(rule id, truth) of each action message, the catch-all left out."""
+    try:
+        found = [verdicts[message[2:2 + _NAME_WIDTH]] for message in messages]
+    except KeyError:  # not the message layout seen so far: read each name properly
+        found = [verdicts[_rule_name(message)] for message in messages]
+    return [v for v in found if v is not None]
+
+
 def _rule_name(message: str) -> str:
     """The rule name of an action message ``{"r12": {"m": {...}}}`` without parsing the whole fact."""
     if not message.startswith('{"'):
@@ -292,15 +309,13 @@ class DurableRules:
                     state = status[1]
                     action = engine.start_action_for_state(handle, state)
                     fired = action[1] if action else None
+                    messages: list[str] = []
                     while fired:
-                        # the rule name of an action message ``{"r12": {"m": {...}}}``, without parsing the fact
-                        name = fired[2:fired.index('"', 2)] if fired.startswith('{"') else _rule_name(fired)
-                        verdict = verdicts[name]
-                        if verdict is not None:  # None: the catch-all
-                            result[verdict[0]] = verdict[1]
+                        messages.append(fired)
                         fired = engine.complete_and_start_action(handle, state)
                 finally:
                     engine.delete_state(handle, sid)
+            result.update(_verdicts(messages, verdicts))
         return result
 
     def close(self) -> None:
@@ -346,8 +361,8 @@ class DurableBackend:
                 for verdict, pattern in (("T", true), ("F", false)):
                     if pattern is not _NEVER:
                         definitions.append((f"{rule_id}:{verdict}", pattern))
-            names = {f"r{i}": name for i, (name, _) in enumerate(definitions)}
-            body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
+            names = {_name(i): name for i, (name, _) in enumerate(definitions)}
+            body = {_name(i): _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
             body[_CATCH_ALL] = _rule({})
             try:
                 handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
