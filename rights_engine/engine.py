@@ -22,7 +22,7 @@ from ._memo import IdentityMemo
 from .backends.python import PythonBackend, atom_truths
 from .classification import Derived, derive, unknown_fields, with_derived
 from .conditions import render
-from .facts import PROBLEMS, FactSpec
+from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS, _, format_amount, format_date
 from .intake import field_label
@@ -116,9 +116,12 @@ class Engine:
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
         self._boundaries = self.rulebase.boundaries()
         self._texts = _TextCache(self.rulebase)
-        #: per fact of the schema: its spec, its value when unknown, its known values as frozensets (filled lazily)
-        self._fact_plan: tuple[tuple[str, FactSpec, FactValue, dict[object, frozenset[object]]], ...] = tuple(
-            (name, spec, unknown(spec), {}) for name, spec in self.rulebase.schema.items())
+        schema = self.rulebase.schema
+        self._unknown_facts: dict[str, FactValue] = {name: unknown(spec) for name, spec in schema.items()}
+        #: per fact read from the profile (not derived): whether a number, its domain, its known values as
+        #: frozensets (filled lazily)
+        self._fact_plan: tuple[tuple[str, bool, tuple[object, ...], dict[object, frozenset[object]]], ...] = tuple(
+            (name, spec.kind == "number", spec.domain, {}) for name, spec in schema.items() if not spec.derived)
         self._prefectures: dict[str, bool] = {}  # province (of the rule base) -> whether rules name its prefectures
 
     def selection(self, province: Optional[str], day: dt.date) -> Selection:
@@ -167,19 +170,19 @@ class Engine:
     # -- facts ----------------------------------------------------------------------------------
     def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
         schema = self.rulebase.schema
-        facts: dict[str, FactValue] = {}
+        facts = self._unknown_facts.copy()  # every fact unknown, in the schema's order
         data = vars(profile)  # the validated field values, as model_dump() gives them for these scalar fields
-        for name, spec, blank, singletons in self._fact_plan:
+        for name, number, domain, singletons in self._fact_plan:
             value = data.get(name)
-            if value is None or spec.derived:
-                facts[name] = blank
-            elif spec.kind == "number":
+            if value is None:
+                continue
+            if number:
                 facts[name] = quantise(value)
             else:  # the frozenset of one value, made once per value of the domain
                 found = singletons.get(value)
                 if found is None:
                     found = frozenset([value])
-                    if value in spec.domain:
+                    if value in domain:
                         singletons[value] = found
                 facts[name] = found
         for problem in PROBLEMS:
@@ -245,7 +248,7 @@ class _TextCache:
         self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
         self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
-        self.reasons: dict[tuple[str, Optional[str], str], Reason] = {}
+        self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
 
 
@@ -401,18 +404,17 @@ class _Builder:
         )
 
     def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
-        if caveat:
-            return self._reason(r, direction, caveat)
-        key = (r.id, direction, self.lang)
+        needs = tuple(self.needs(r)) if caveat else None  # a caveat names the unknown facts behind it
+        key = (r.id, direction, self.lang, needs)
         found = self.texts.reasons.get(key)
         if found is None:
-            found = self.texts.reasons[key] = self._reason(r, direction, caveat)
+            found = self.texts.reasons[key] = self._reason(r, direction, needs)
         return found
 
-    def _reason(self, r: Rule, direction: Optional[str], caveat: bool) -> Reason:
+    def _reason(self, r: Rule, direction: Optional[str], needs: Optional[tuple[str, ...]]) -> Reason:
         text = r.spec.reason.get(self.lang) if r.spec.reason else ""
-        if caveat:
-            labels = [field_label(n, self.lang) for n in self.needs(r)]
+        if needs is not None:
+            labels = [field_label(n, self.lang) for n in needs]
             facts = "、".join(labels) if self.lang == "zh" else ", ".join(labels)
             text = _("Not known ({facts}); if it holds: {text}", self.lang, facts=facts, text=text)
         return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
