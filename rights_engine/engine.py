@@ -158,7 +158,8 @@ class Engine:
         """Every rule's three-valued truth on ``facts`` (through the backend)."""
         if not rules:
             return {}
-        return dict(self._compiled_for(rules).run(facts))
+        truths = self._compiled_for(rules).run(facts)
+        return truths if type(truths) is dict else dict(truths)  # both backends return a fresh dict per call
 
     def close(self) -> None:
         with self._lock:
