@@ -61,6 +61,8 @@ _CONTRACT_FORMS = {
     ("civil_relation", None): "civil-law agreement (rights and duties under civil law)",
 }
 #: Derived facts are asked about through the profile fields they come from.
+_PROBLEM_FACTS = tuple((problem, f"problem_{problem}") for problem in PROBLEMS)
+_YES: frozenset[object] = frozenset([True])
 _NEEDS_OF_DERIVED = {
     "work_prefecture": ("work_city",),
     "hukou_in_work_province": ("hukou_province", "work_province"),
@@ -251,6 +253,7 @@ class _TextCache:
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
 
 
 class _Group(NamedTuple):
@@ -510,9 +513,8 @@ class _Builder:
 
     def problems(self, entitlements: Sequence[Entitlement]) -> list[ProblemReport]:
         out = []
-        for problem in PROBLEMS:
-            key = f"problem_{problem}"
-            if self.facts.get(key) != frozenset([True]):
+        for problem, key in _PROBLEM_FACTS:
+            if self.facts.get(key) != _YES:
                 continue
             matching = [e for e in entitlements if key in e.addresses]
             channels: dict[str, ChannelRef] = {}
@@ -578,12 +580,22 @@ class _Builder:
             questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None),
             not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
             warnings=self.warnings(entitlements),
-            provenance=Provenance(
-                rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
-                newest_source_date=rb.newest_source_date, backend=self.backend,
-                rules_in_force=len(self.selection.stage1) + len(self.selection.stage2),
-            ),
+            provenance=self.provenance(),
         )
+
+    def provenance(self) -> Provenance:
+        rules_in_force = len(self.selection.stage1) + len(self.selection.stage2)
+        key = (self.day, self.backend, rules_in_force)
+        found = self.texts.provenances.get(key)
+        if found is None:
+            rb = self.rb
+            found = Provenance(rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
+                               newest_source_date=rb.newest_source_date, backend=self.backend,
+                               rules_in_force=rules_in_force)
+            if len(self.texts.provenances) >= 4096:  # one per day asked about: bounded
+                self.texts.provenances.clear()
+            self.texts.provenances[key] = found
+        return found
 
 
 def _one_year_after(day: dt.date) -> dt.date:
