@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ._memo import IdentityMemo
 from .backends.python import atom_truths
 from .facts import CLASSIFICATION_FACTS, FactSpec
 from .factset import FactValue, FactValues, Truth
@@ -53,11 +54,12 @@ def unknown_fields(rule: Rule, facts: FactValues) -> list[str]:
 
 
 def _walk(fact: str, rules: Sequence[Rule], truths: Mapping[str, Truth], domain: tuple[object, ...]) -> Decision:
+    """``rules``: the decision list of ``fact``, in priority order (see :func:`_plan`)."""
     possible: list[object] = []
     pending: list[Rule] = []
     caveats: list[Rule] = []
     deciding: Rule | None = None
-    for rule in sorted(rules, key=lambda r: (r.spec.priority or 0, r.id)):
+    for rule in rules:
         truth = truths.get(rule.id)
         value = (rule.spec.derives or {})[fact]
         if truth is True:
@@ -75,13 +77,30 @@ def _walk(fact: str, rules: Sequence[Rule], truths: Mapping[str, Truth], domain:
     return Decision(fact, frozenset(possible), deciding, tuple(pending), tuple(caveats))
 
 
+_Plan = tuple[tuple[tuple[str, tuple[Rule, ...]], ...], tuple[Rule, ...]]
+
+
+def _plan(rules: Sequence[Rule]) -> _Plan:
+    """The decision list of each classification fact (in priority order) and the factor rules."""
+    lists = tuple(
+        (fact, tuple(sorted((r for r in rules if r.spec.kind == "classify" and fact in (r.spec.derives or {})),
+                            key=lambda r: (r.spec.priority or 0, r.id))))
+        for fact in CLASSIFICATION_FACTS
+    )
+    return lists, tuple(r for r in rules if r.spec.kind == "factor")
+
+
+#: Plans by the identity of the stage-1 rules (a selection's rules are one long-lived, immutable tuple).
+_plans: IdentityMemo[Sequence[Rule], _Plan] = IdentityMemo(_plan, limit=256)
+
+
 def derive(
     rules: Sequence[Rule], truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]
 ) -> Derived:
     """Run the decision lists and collect the factors."""
+    lists, factors = _plans(rules) if isinstance(rules, tuple) else _plan(rules)  # a list may change: not memoised
     decisions: dict[str, Decision] = {}
-    for fact in CLASSIFICATION_FACTS:
-        listed = [r for r in rules if r.spec.kind == "classify" and fact in (r.spec.derives or {})]
+    for fact, listed in lists:
         decisions[fact] = _walk(fact, listed, truths, schema[fact].domain)
     category = decisions["category"].possible
     for fact in ("employment_mode", "employer"):
@@ -90,7 +109,6 @@ def derive(
             decisions[fact] = Decision(fact, frozenset(["not_applicable"]), None, (), ())
         elif category != frozenset(["labor_relation"]):
             decisions[fact] = Decision(fact, d.possible | {"not_applicable"}, d.deciding, d.pending, d.caveats)
-    factors = [r for r in rules if r.spec.kind == "factor"]
     factors_true = tuple(r for r in factors if truths.get(r.id) is True)
     factors_unknown = tuple(r for r in factors if truths.get(r.id) is None)
     needs: list[str] = []

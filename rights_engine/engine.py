@@ -13,14 +13,17 @@ import os
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any, NamedTuple, Optional
 
 from . import __version__
+from ._memo import IdentityMemo
 from .backends.python import PythonBackend, atom_truths
 from .classification import Derived, derive, unknown_fields, with_derived
 from .conditions import render
 from .facts import PROBLEMS
-from .factset import FactValue, FactValues, Truth, known, unknown
+from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS, _, format_amount, format_date
 from .intake import field_label
 from .profile import FieldError, Places, ProfileError, WorkerProfile, message, parse_profile
@@ -58,6 +61,8 @@ _CONTRACT_FORMS = {
     ("civil_relation", None): "civil-law agreement (rights and duties under civil law)",
 }
 #: Derived facts are asked about through the profile fields they come from.
+_PROBLEM_FACTS = tuple((problem, f"problem_{problem}") for problem in PROBLEMS)
+_YES: frozenset[object] = frozenset([True])
 _NEEDS_OF_DERIVED = {
     "work_prefecture": ("work_city",),
     "hukou_in_work_province": ("hukou_province", "work_province"),
@@ -107,11 +112,19 @@ class Engine:
         self.backend_name = backend or default_backend_name()
         self._backend = _make_backend(self.backend_name)
         self._compiled: dict[tuple[str, ...], Any] = {}
+        self._compiled_by_identity: dict[int, tuple[tuple[Rule, ...], Any]] = {}
         self._lock = threading.Lock()
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
         self._boundaries = self.rulebase.boundaries()
-        self._texts = _TextCache()
+        self._texts = _TextCache(self.rulebase)
+        schema = self.rulebase.schema
+        self._unknown_facts: dict[str, FactValue] = {name: unknown(spec) for name, spec in schema.items()}
+        #: per fact read from the profile (not derived): whether a number, its domain, its known values as
+        #: frozensets (filled lazily)
+        self._fact_plan: tuple[tuple[str, bool, tuple[object, ...], dict[object, frozenset[object]]], ...] = tuple(
+            (name, spec.kind == "number", spec.domain, {}) for name, spec in schema.items() if not spec.derived)
+        self._prefectures: dict[str, bool] = {}  # province (of the rule base) -> whether rules name its prefectures
 
     def selection(self, province: Optional[str], day: dt.date) -> Selection:
         """The rules in force (cached per province and per period between validity boundaries)."""
@@ -123,6 +136,10 @@ class Engine:
 
     # -- compiled rule sets -------------------------------------------------------------------
     def _compiled_for(self, rules: Sequence[Rule]) -> Any:
+        if isinstance(rules, tuple):  # a selection's stage: found by identity, without hashing every rule id
+            entry = self._compiled_by_identity.get(id(rules))
+            if entry is not None and entry[0] is rules:
+                return entry[1]
         key = tuple(r.id for r in rules)
         found = self._compiled.get(key)
         if found is None:
@@ -131,28 +148,46 @@ class Engine:
                 if found is None:
                     found = self._backend.compile([(r.id, r.condition) for r in rules], self.rulebase.schema)
                     self._compiled[key] = found
+        if isinstance(rules, tuple):
+            with self._lock:
+                if self._compiled.get(key) is found:  # not closed meanwhile
+                    if len(self._compiled_by_identity) >= 1024:
+                        self._compiled_by_identity.clear()
+                    self._compiled_by_identity[id(rules)] = (rules, found)  # keeps ``rules``: its id stays its own
         return found
 
     def run_rules(self, rules: Sequence[Rule], facts: FactValues) -> dict[str, Truth]:
         """Every rule's three-valued truth on ``facts`` (through the backend)."""
         if not rules:
             return {}
-        return dict(self._compiled_for(rules).run(facts))
+        truths = self._compiled_for(rules).run(facts)
+        return truths if type(truths) is dict else dict(truths)  # both backends return a fresh dict per call
 
     def close(self) -> None:
         with self._lock:
             for compiled in self._compiled.values():
                 compiled.close()
             self._compiled.clear()
+            self._compiled_by_identity.clear()
 
     # -- facts ----------------------------------------------------------------------------------
     def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
         schema = self.rulebase.schema
-        facts: dict[str, FactValue] = {}
-        data = profile.model_dump()
-        for name, spec in schema.items():
+        facts = self._unknown_facts.copy()  # every fact unknown, in the schema's order
+        data = vars(profile)  # the validated field values, as model_dump() gives them for these scalar fields
+        for name, number, domain, singletons in self._fact_plan:
             value = data.get(name)
-            facts[name] = unknown(spec) if value is None or spec.derived else known(spec, value)
+            if value is None:
+                continue
+            if number:
+                facts[name] = quantise(value)
+            else:  # the frozenset of one value, made once per value of the domain
+                found = singletons.get(value)
+                if found is None:
+                    found = frozenset([value])
+                    if value in domain:
+                        singletons[value] = found
+                facts[name] = found
         for problem in PROBLEMS:
             spec = schema[f"problem_{problem}"]
             facts[spec.name] = unknown(spec) if profile.problems is None else known(spec, problem in profile.problems)
@@ -162,12 +197,18 @@ class Engine:
             facts[name] = unknown(spec) if work is None or other is None else known(spec, other.province == work.province)
         prefecture_spec = schema["work_prefecture"]
         if work is None or (work.prefecture is None and work.province in self.rulebase.provinces
-                            and _has_prefectures(work.province, self.rulebase)):
+                            and self._has_prefectures(work.province)):
             facts["work_prefecture"] = unknown(prefecture_spec)
         else:
             prefecture = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
             facts["work_prefecture"] = known(prefecture_spec, prefecture)
         return facts
+
+    def _has_prefectures(self, province: str) -> bool:
+        found = self._prefectures.get(province)
+        if found is None:
+            found = self._prefectures[province] = _has_prefectures(province, self.rulebase)
+        return found
 
     # -- evaluation -------------------------------------------------------------------------------
     def evaluate(
@@ -202,14 +243,47 @@ class _TextCache:
     Filled lazily; concurrent fills compute the same value, so a race is harmless.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rb: RuleBase) -> None:
+        #: per selection (selections live as long as their engine; found by identity)
+        self.plans: IdentityMemo[Selection, _Plan] = IdentityMemo(lambda selection: _plan(rb, selection), limit=1024)
         self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
         self.channels: dict[tuple[str, str], ChannelRef] = {}
         self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
         self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
-        self.reasons: dict[tuple[str, Optional[str], str], Reason] = {}
+        self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
+
+
+class _Group(NamedTuple):
+    """One entitlement's rules in a selection, with what the builder reads of them every call."""
+
+    ent_id: str
+    rules: tuple[Rule, ...]
+    ids: tuple[str, ...]
+    verified: tuple[bool, ...]
+    order: tuple[int, str]  # (topic rank, id): the result's order, with the status between them
+
+
+class _Plan(NamedTuple):
+    """What the builder reads of a selection on every call, computed once per selection."""
+
+    singles: tuple[_Group, ...]  # entitlements granted by one rule (most)
+    single_ids: tuple[str, ...]  # their rules' ids, in the same order
+    multiples: tuple[_Group, ...]  # entitlements granted by several rules
+    reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
+
+
+def _plan(rb: RuleBase, selection: Selection) -> _Plan:
+    groups = [
+        _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
+               (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
+        for ent_id, rules in selection.groups
+    ]
+    singles = tuple(g for g in groups if len(g.rules) == 1)
+    return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
+                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
 
 
 class _Builder:
@@ -313,8 +387,8 @@ class _Builder:
             rule = d.decisions[fact].deciding
             if rule is not None and (fact == "category" or category == "labor_relation"):
                 reasons.append(self.reason(rule, "decision"))
-        for r in self.selection.stage2:
-            if r.spec.kind == "reason" and self.truths2.get(r.id) is True:
+        for r in self.texts.plans(self.selection).reasons:
+            if self.truths2.get(r.id) is True:
                 reasons.append(self.reason(r, "note"))
         for r in d.factors_true:
             reasons.append(self.reason(r, r.spec.direction))
@@ -334,18 +408,17 @@ class _Builder:
         )
 
     def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
-        if caveat:
-            return self._reason(r, direction, caveat)
-        key = (r.id, direction, self.lang)
+        needs = tuple(self.needs(r)) if caveat else None  # a caveat names the unknown facts behind it
+        key = (r.id, direction, self.lang, needs)
         found = self.texts.reasons.get(key)
         if found is None:
-            found = self.texts.reasons[key] = self._reason(r, direction, caveat)
+            found = self.texts.reasons[key] = self._reason(r, direction, needs)
         return found
 
-    def _reason(self, r: Rule, direction: Optional[str], caveat: bool) -> Reason:
+    def _reason(self, r: Rule, direction: Optional[str], needs: Optional[tuple[str, ...]]) -> Reason:
         text = r.spec.reason.get(self.lang) if r.spec.reason else ""
-        if caveat:
-            labels = [field_label(n, self.lang) for n in self.needs(r)]
+        if needs is not None:
+            labels = [field_label(n, self.lang) for n in needs]
             facts = "、".join(labels) if self.lang == "zh" else ", ".join(labels)
             text = _("Not known ({facts}); if it holds: {text}", self.lang, facts=facts, text=text)
         return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
@@ -353,25 +426,38 @@ class _Builder:
 
     # -- entitlements ------------------------------------------------------------------------------
     def entitlements(self) -> list[Entitlement]:
-        truths = self.truths2
-        out = []
-        for ent_id, rules in self.selection.groups:
-            live = [r for r in rules if truths.get(r.id) is not False]
-            if not live:
+        """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
+        get = self.truths2.get
+        plan = self.texts.plans(self.selection)
+        out: list[tuple[tuple[int, bool, str], Entitlement]] = []
+        # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
+        for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
+            status = "applies" if get(group.ids[0]) is True and group.verified[0] else "pending"
+            out.append(self._entitlement_of(group, group.rules, group.ids, status))
+        for group in plan.multiples:
+            truths = list(map(get, group.ids))
+            if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
                 continue
-            sure = tuple(r for r in live if truths.get(r.id) is True and r.spec.certainty == "verified")
-            contributing = sure or tuple(live)
-            status = "applies" if sure else "pending"
-            needs: list[str] = []
-            if status == "pending":
-                for r in contributing:
-                    needs.extend(self.needs(r))
-            key = (ent_id, tuple(r.id for r in contributing), status, tuple(dict.fromkeys(needs)), self.lang)
-            found = self.texts.entitlements.get(key)
-            if found is None:
-                found = self.texts.entitlements[key] = self.entitlement(ent_id, contributing, status, key[3])
-            out.append(found)
-        return out
+            live = [i for i, truth in enumerate(truths) if truth is not False]
+            sure = [i for i in live if truths[i] is True and group.verified[i]]
+            chosen = sure or live
+            out.append(self._entitlement_of(group, tuple(group.rules[i] for i in chosen),
+                                            tuple(group.ids[i] for i in chosen), "applies" if sure else "pending"))
+        out.sort(key=_first)
+        return [e for _, e in out]
+
+    def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
+                        status: str) -> tuple[tuple[int, bool, str], Entitlement]:
+        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key."""
+        needs: list[str] = []
+        if status == "pending":
+            for r in contributing:
+                needs.extend(self.needs(r))
+        key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
+        found = self.texts.entitlements.get(key)
+        if found is None:
+            found = self.texts.entitlements[key] = self.entitlement(group.ent_id, contributing, status, key[3])
+        return (group.order[0], status != "applies", group.order[1]), found
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
                     needs: Sequence[str]) -> Entitlement:
@@ -427,9 +513,8 @@ class _Builder:
 
     def problems(self, entitlements: Sequence[Entitlement]) -> list[ProblemReport]:
         out = []
-        for problem in PROBLEMS:
-            key = f"problem_{problem}"
-            if self.facts.get(key) != frozenset([True]):
+        for problem, key in _PROBLEM_FACTS:
+            if self.facts.get(key) != _YES:
                 continue
             matching = [e for e in entitlements if key in e.addresses]
             channels: dict[str, ChannelRef] = {}
@@ -484,7 +569,7 @@ class _Builder:
 
     def build(self, explain: bool) -> Result:
         classification = self.classification()
-        entitlements = sorted(self.entitlements(), key=_entitlement_order)
+        entitlements = self.entitlements()
         rb = self.rb
         return Result(
             lang=self.lang,  # type: ignore[arg-type]
@@ -495,12 +580,22 @@ class _Builder:
             questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None),
             not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
             warnings=self.warnings(entitlements),
-            provenance=Provenance(
-                rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
-                newest_source_date=rb.newest_source_date, backend=self.backend,
-                rules_in_force=len(self.selection.stage1) + len(self.selection.stage2),
-            ),
+            provenance=self.provenance(),
         )
+
+    def provenance(self) -> Provenance:
+        rules_in_force = len(self.selection.stage1) + len(self.selection.stage2)
+        key = (self.day, self.backend, rules_in_force)
+        found = self.texts.provenances.get(key)
+        if found is None:
+            rb = self.rb
+            found = Provenance(rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
+                               newest_source_date=rb.newest_source_date, backend=self.backend,
+                               rules_in_force=rules_in_force)
+            if len(self.texts.provenances) >= 4096:  # one per day asked about: bounded
+                self.texts.provenances.clear()
+            self.texts.provenances[key] = found
+        return found
 
 
 def _one_year_after(day: dt.date) -> dt.date:
@@ -524,8 +619,11 @@ _TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pensi
            "training", "union", "employment_services", "living_services", "algorithm", "remedies")
 
 
-def _entitlement_order(e: Entitlement) -> tuple[int, bool, str]:
-    return (_TOPICS.index(e.topic) if e.topic in _TOPICS else len(_TOPICS), e.status != "applies", e.id)
+_TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
+
+
+def _first(item: tuple[tuple[int, bool, str], Entitlement]) -> tuple[int, bool, str]:
+    return item[0]
 
 
 def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:

@@ -100,6 +100,7 @@ def resolve_province(name: str) -> str:
     return found
 
 
+@lru_cache(maxsize=4096)  # a Place is immutable; a name that does not resolve raises and is not remembered
 def resolve(province: str | None, city: str | None) -> Place | None:
     """Resolve a (province, city) pair; either may be None. Returns None when both are None."""
     prov = resolve_province(province) if province else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ._memo import IdentityMemo
 from .result import Classification, Entitlement, Question
 from .rulebase import RuleBase
 
@@ -39,17 +40,36 @@ def rank_questions(
         weights["work_province"] = max(weights.values(), default=0.0) + CLASSIFICATION_WEIGHT
         decides.setdefault("work_province", []).insert(0, "coverage")
     out = []
-    order = {name: i for i, name in enumerate(rb.questions)}  # ties: the interview order of questions.yaml
+    known = _known(rb)
+    order = known.order  # ties: the interview order of questions.yaml
 
     def rank(item: tuple[str, float]) -> tuple[float, int, str]:
         return (-item[1], order.get(item[0], len(order)), item[0])
 
     for field, weight in sorted(weights.items(), key=rank):
-        definition = rb.questions.get(field)
-        text = definition.get(lang) if definition else field
-        out.append(Question(field=field, text=text, choices=_choices(rb, field, lang), weight=weight,
-                            decides=list(dict.fromkeys(decides[field]))))
+        key = (field, weight, tuple(dict.fromkeys(decides[field])), lang)
+        question = known.questions.get(key)
+        if question is None:
+            definition = rb.questions.get(field)
+            text = definition.get(lang) if definition else field
+            question = Question(field=field, text=text, choices=_choices(rb, field, lang), weight=weight,
+                                decides=list(key[2]))
+            if len(known.questions) >= 4096:
+                known.questions.clear()
+            known.questions[key] = question
+        out.append(question)
     return out
+
+
+class _Known:
+    """What ranking reads of one rule base on every call, and the questions already built (immutable, shared)."""
+
+    def __init__(self, rb: RuleBase) -> None:
+        self.order = {name: i for i, name in enumerate(rb.questions)}
+        self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
+
+
+_known: IdentityMemo[RuleBase, _Known] = IdentityMemo(_Known, limit=64)
 
 
 def _choices(rb: RuleBase, field: str, lang: str) -> list[dict[str, object]]:

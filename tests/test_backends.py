@@ -65,3 +65,24 @@ def test_durable_splits_large_rule_sets(rulebase: RuleBase) -> None:
         assert all(v is None for v in dr.run(facts).values())
     finally:
         dr.close()
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.data())
+def test_fact_encoding_is_the_json_of_the_flattened_fact(rulebase: RuleBase, data: st.DataObject) -> None:
+    """The message built from cached fragments is exactly ``json.dumps`` of the flattened fact (twice: cached)."""
+    import json
+
+    layout = durable._Layout.of(rulebase.schema, list(rulebase.schema))
+    facts = data.draw(fact_values(dict(rulebase.schema)))
+    expected = json.dumps({**layout.flatten(facts), "sid": "7", "id": "profile"})
+    assert layout.encode(facts, "7") == expected
+    assert layout.encode(facts, "7") == expected
+
+
+def test_action_messages_are_read_by_their_fixed_width_names() -> None:
+    verdicts = {"r000": ("a", True), "r012": ("b", False), durable._CATCH_ALL: None}
+    messages = ['{"r000":{"m":{"t": "p"}}}', '{"seen":{"m":{"t": "p"}}}', '{"r012":{"m":{"t": "p"}}}']
+    assert durable._verdicts(messages, verdicts) == [("a", True), ("b", False)]
+    # another layout (spaces, as json.dumps writes it) falls back to reading each name properly
+    assert durable._verdicts(['{ "r012": {"m": {}}}', '{"r000":{"m":{}}}'], verdicts) == [("b", False), ("a", True)]

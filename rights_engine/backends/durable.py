@@ -28,7 +28,7 @@ import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from ..conditions import And, Compare, Const, Member, Node, Not, Or
 from ..conditions import fields as cond_fields
@@ -43,6 +43,10 @@ JsonPattern = dict[str, Any]
 MAX_PATHS_PER_RULESET = 60
 MAX_RULES_PER_RULESET = 200
 _CATCH_ALL = "seen"
+#: Every durable rule name has this many characters (``r000``…``r199``, and the catch-all), so that the name of
+#: an action message ``{"r012":{"m":{...}}}`` is read as ``message[2:6]``, without searching or parsing it.
+_NAME_WIDTH = 4
+assert len(_CATCH_ALL) == _NAME_WIDTH and MAX_RULES_PER_RULESET <= 10 ** (_NAME_WIDTH - 1)
 #: durable-rules evaluates at most 32 expressions in one sequence.
 MAX_TERMS = 16
 _TYPE = {"t": "p"}
@@ -73,18 +77,27 @@ def available() -> bool:
     return True
 
 
+#: How one fact travels: (fact name, its key, whether it is a number, its encoded fragments by possibility set).
+_FieldCode = tuple[str, str, bool, dict[frozenset[object], str]]
+#: Encoded fragments kept per enum/bool fact (the possibility sets of a domain are few; the bound is a safety net).
+_MAX_FRAGMENTS = 4096
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Where each fact lives in the flattened durable fact."""
 
     specs: Mapping[str, FactSpec]
     keys: Mapping[str, str]
+    codes: tuple[_FieldCode, ...] = ()
 
     @classmethod
     def of(cls, schema: Mapping[str, FactSpec], used: Sequence[str]) -> _Layout:
         """Only the facts the rules read are flattened (durable-rules allows 255 properties per fact)."""
         names = sorted(set(used))
-        return cls({n: schema[n] for n in names}, {name: f"f{i}" for i, name in enumerate(names)})
+        keys = {name: f"f{i}" for i, name in enumerate(names)}
+        codes: tuple[_FieldCode, ...] = tuple((n, keys[n], schema[n].kind == "number", {}) for n in names)
+        return cls({n: schema[n] for n in names}, keys, codes)
 
     def flag(self, name: str, value: object) -> str:
         return f"{self.keys[name]}_{self.specs[name].domain.index(value)}"
@@ -102,6 +115,29 @@ class _Layout:
                 for i, option in enumerate(spec.domain):
                     out[f"{key}_{i}"] = 1 if option in value else 0
         return out
+
+    def encode(self, facts: FactValues, sid: str) -> str:
+        """``json.dumps`` of :meth:`flatten` plus ``sid`` and ``id``, character for character, built from
+        fragments: an enum/bool fact's flags are encoded once per possibility set and reused."""
+        parts = ['{"t": "p"']
+        for name, key, number, fragments in self.codes:
+            value = facts[name]
+            if number:
+                if value is None:
+                    parts.append(f', "{key}": 0, "{key}_k": 0')
+                else:
+                    parts.append(f', "{key}": {_milli(value)}, "{key}_k": 1')  # type: ignore[arg-type]
+                continue
+            assert isinstance(value, frozenset)
+            fragment = fragments.get(value)
+            if fragment is None:
+                domain = self.specs[name].domain
+                fragment = "".join(f', "{key}_{i}": {1 if option in value else 0}' for i, option in enumerate(domain))
+                if len(fragments) < _MAX_FRAGMENTS:
+                    fragments[value] = fragment
+            parts.append(fragment)
+        parts.append(f', "sid": "{sid}", "id": "profile"}}')
+        return "".join(parts)
 
 
 def _milli(value: float) -> int:
@@ -182,6 +218,19 @@ def _paths(pattern: JsonPattern) -> int:
     return 1
 
 
+def _name(index: int) -> str:
+    return f"r{index:0{_NAME_WIDTH - 1}d}"
+
+
+def _verdicts(messages: list[str], verdicts: Mapping[str, Optional[tuple[str, bool]]]) -> list[tuple[str, bool]]:
+    """(rule id, truth) of each action message, the catch-all left out."""
+    try:
+        found = [verdicts[message[2:2 + _NAME_WIDTH]] for message in messages]
+    except KeyError:  # not the message layout seen so far: read each name properly
+        found = [verdicts[_rule_name(message)] for message in messages]
+    return [v for v in found if v is not None]
+
+
 def _rule_name(message: str) -> str:
     """The rule name of an action message ``{"r12": {"m": {...}}}`` without parsing the whole fact."""
     if not message.startswith('{"'):
@@ -200,6 +249,14 @@ class _Ruleset:
     layout: _Layout  # only the facts this ruleset's rules read: small messages, fast matching
     lock: threading.Lock = field(default_factory=threading.Lock)
     sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
+    #: durable rule name -> (our rule id, its truth); None for the catch-all
+    verdicts: dict[str, Optional[tuple[str, bool]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.verdicts = {_CATCH_ALL: None}
+        for name, labelled in self.names.items():
+            rule_id, verdict = labelled.rsplit(":", 1)
+            self.verdicts[name] = (rule_id, verdict == "T")
 
 
 #: Every live ruleset, so that a forked child can replace their locks (see _after_fork_in_child).
@@ -226,46 +283,39 @@ class DurableRules:
     rulesets: list[_Ruleset]
     closed: bool = False
 
+    def __post_init__(self) -> None:
+        self._blank: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
+        self._blank.update(self.always)
+
     def run(self, facts: FactValues) -> dict[str, Truth]:
         if self.closed:
             raise RuntimeError("this compiled rule set was closed")
         engine = _engine()
-        result: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
-        result.update(self.always)
+        result = self._blank.copy()
         for ruleset in self.rulesets:
-            fact = ruleset.layout.flatten(facts)
+            handle, verdicts = ruleset.handle, ruleset.verdicts
             with ruleset.lock:
                 if self.closed:  # close() ran since the check above: the ruleset is freed, never touch it
                     raise RuntimeError("this compiled rule set was closed")
                 sid = str(next(ruleset.sids))
-                fact["sid"] = sid
-                fact["id"] = "profile"
-                message = json.dumps(fact)
+                message = ruleset.layout.encode(facts, sid)
                 try:
                     try:
-                        status = engine.assert_fact(ruleset.handle, message)
+                        status = engine.assert_fact(handle, message)
                     except engine.error as exc:
                         raise EngineError(str(exc)) from None
                     if status[0] != 0:
                         raise EngineError(f"durable-rules did not handle the fact (status {status[0]})")
-                    if status[0] == 0:
-                        state = status[1]
-                        action = engine.start_action_for_state(ruleset.handle, state)
-                        fired: list[str] = []
-                        if action:
-                            fired.append(_rule_name(action[1]))
-                            while True:
-                                more = engine.complete_and_start_action(ruleset.handle, state)
-                                if not more:
-                                    break
-                                fired.append(_rule_name(more))
-                        for name in fired:
-                            if name == _CATCH_ALL:
-                                continue
-                            rule_id, verdict = ruleset.names[name].rsplit(":", 1)
-                            result[rule_id] = verdict == "T"
+                    state = status[1]
+                    action = engine.start_action_for_state(handle, state)
+                    fired = action[1] if action else None
+                    messages: list[str] = []
+                    while fired:
+                        messages.append(fired)
+                        fired = engine.complete_and_start_action(handle, state)
                 finally:
-                    engine.delete_state(ruleset.handle, sid)
+                    engine.delete_state(handle, sid)
+            result.update(_verdicts(messages, verdicts))
         return result
 
     def close(self) -> None:
@@ -311,8 +361,8 @@ class DurableBackend:
                 for verdict, pattern in (("T", true), ("F", false)):
                     if pattern is not _NEVER:
                         definitions.append((f"{rule_id}:{verdict}", pattern))
-            names = {f"r{i}": name for i, (name, _) in enumerate(definitions)}
-            body = {f"r{i}": _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
+            names = {_name(i): name for i, (name, _) in enumerate(definitions)}
+            body = {_name(i): _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
             body[_CATCH_ALL] = _rule({})
             try:
                 handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))

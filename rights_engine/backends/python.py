@@ -10,6 +10,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .._memo import IdentityMemo
 from ..conditions import And, Atom, Compare, Const, Member, Node, Not, Or
 from ..factset import FactValues, Truth
 
@@ -112,13 +113,13 @@ def evaluate(node: Node, facts: FactValues) -> Truth:
     return compile_condition(node)(facts)
 
 
-def atom_truths(node: Node, facts: FactValues) -> list[tuple[Atom, Truth]]:
-    """Every atom of ``node`` with its own truth, for explanations ("why not", "needs")."""
-    out: list[tuple[Atom, Truth]] = []
+def _atoms(node: Node) -> tuple[tuple[Atom, Predicate], ...]:
+    """Every atom of ``node`` in reading order, with its compiled predicate."""
+    out: list[tuple[Atom, Predicate]] = []
 
     def walk(n: Node) -> None:
         if isinstance(n, (Member, Compare)):
-            out.append((n, compile_condition(n)(facts)))
+            out.append((n, compile_condition(n)))
         elif isinstance(n, Not):
             walk(n.item)
         elif isinstance(n, (And, Or)):
@@ -126,7 +127,15 @@ def atom_truths(node: Node, facts: FactValues) -> list[tuple[Atom, Truth]]:
                 walk(item)
 
     walk(node)
-    return out
+    return tuple(out)
+
+
+_compiled_atoms: IdentityMemo[Node, tuple[tuple[Atom, Predicate], ...]] = IdentityMemo(_atoms)
+
+
+def atom_truths(node: Node, facts: FactValues) -> list[tuple[Atom, Truth]]:
+    """Every atom of ``node`` with its own truth, for explanations ("why not", "needs")."""
+    return [(atom, predicate(facts)) for atom, predicate in _compiled_atoms(node)]
 
 
 @dataclass

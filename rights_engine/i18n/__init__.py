@@ -10,6 +10,7 @@ import datetime as dt
 from functools import cache, lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -17,6 +18,12 @@ from babel.numbers import format_currency
 LANGS = ("zh", "en")
 LOCALES = {"zh": "zh_CN", "en": "en"}
 _DIR = Path(__file__).resolve().parent / "locales"
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    """The babel locale of ``lang``, parsed once (babel parses a locale name again on every call)."""
+    return Locale.parse(LOCALES[lang])
 
 
 @cache
@@ -40,18 +47,18 @@ def format_amount(value: float, unit: str, lang: str, months: list[int] | None =
 
 @lru_cache(maxsize=1024)
 def _format_amount(value: float, unit: str, lang: str, months: tuple[int, ...] | None) -> str:
-    money = format_currency(value, "CNY", locale=LOCALES[lang])
+    money = format_currency(value, "CNY", locale=_locale(lang))
     per = {"month": "per month", "day": "per day", "hour": "per hour", "year": "per year", "once": "once"}[unit]
     text = f"{money} {_(per, lang)}" if lang == "en" else f"{money}／{_(per, lang).removeprefix('每')}"
     if months:
         if lang == "zh":
             text += "（" + "、".join(f"{m}月" for m in months) + "）"
         else:
-            names = [_babel_date(dt.date(2000, m, 1), "MMMM", locale="en") for m in months]
+            names = [_babel_date(dt.date(2000, m, 1), "MMMM", locale=_locale("en")) for m in months]
             text += " (" + ", ".join(names) + ")"
     return text
 
 
 @lru_cache(maxsize=4096)
 def format_date(day: dt.date, lang: str) -> str:
-    return _babel_date(day, format="long", locale=LOCALES[lang])
+    return _babel_date(day, format="long", locale=_locale(lang))
