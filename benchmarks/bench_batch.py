@@ -34,6 +34,9 @@ TARGET_RSS_GB = 4.0
 def child(source: Path, target: Path) -> dict[str, Any]:
     """Runs in its own process: the end-to-end file run, then the parts on their own."""
     started = time.perf_counter()
+    from rights_engine._allocator import keep_freed_pages
+
+    keep_freed_pages()  # as `rights-engine batch` does, before polars loads
     import polars as pl
 
     from rights_engine.batch import evaluate_file, shared_evaluator

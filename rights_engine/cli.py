@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from ._allocator import keep_freed_pages
 from .profile import ProfileError
 
 EXIT_OK, EXIT_RULEBASE, EXIT_INPUT = 0, 1, 2
@@ -100,6 +101,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "coverage":
             return _coverage(args)
         if args.command == "batch":
+            keep_freed_pages()  # before polars loads
             try:
                 from .batch._io import run as run_batch
             except ImportError as exc:

@@ -368,3 +368,23 @@ def test_a_big_table_is_evaluated_in_slices_with_the_same_result(rulebase: RuleB
     sliced = BatchEvaluator(rulebase).evaluate_polars(_table(rows))
     assert sliced.equals(whole)
     assert sliced.get_column("errors").is_not_null().sum() == len(PLACES)  # the negative ages, each in its own row
+
+
+def test_the_batch_command_keeps_freed_pages_unless_told_otherwise() -> None:
+    """`rights-engine batch` sets jemalloc's decay before polars loads; a user's own setting wins."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys; from rights_engine._allocator import keep_freed_pages, VARIABLE; "
+            "took = keep_freed_pages(); import polars; late = keep_freed_pages(); "
+            "print(took, late, os.environ.get(VARIABLE))")
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    fresh = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    took, late, setting = fresh.stdout.split()
+    # polars puts its own defaults first and the environment's after them: later options win in jemalloc
+    assert (took, late) == ("True", "False") and setting.endswith(",dirty_decay_ms:30000,muzzy_decay_ms:30000")
+    mine = subprocess.run([sys.executable, "-c", code], env={**env, "_RJEM_MALLOC_CONF": "narenas:1"},
+                          capture_output=True, text=True, check=True)
+    took, late, setting = mine.stdout.split()
+    assert (took, late) == ("False", "False") and setting.endswith(",narenas:1") and "30000" not in setting
