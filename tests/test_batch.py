@@ -388,3 +388,30 @@ def test_the_batch_command_keeps_freed_pages_unless_told_otherwise() -> None:
                           capture_output=True, text=True, check=True)
     took, late, setting = mine.stdout.split()
     assert (took, late) == ("False", "False") and setting.endswith(",narenas:1") and "30000" not in setting
+
+
+@pytest.mark.parametrize(("rows", "chunk", "expected"), [
+    (0, 8, []), (1, 8, [1]), (5, 8, [1, 4]), (20, 8, [1, 8, 8, 3]), (3, 1, [1, 1, 1]), (17, 16, [2, 15])])
+def test_chunk_sizes_cover_every_row_once(rows: int, chunk: int, expected: list[int]) -> None:
+    from rights_engine.batch._io import chunk_sizes
+
+    assert chunk_sizes(rows, chunk) == expected
+
+
+def test_many_chunks_come_out_in_order(tmp_path: Path) -> None:
+    """The streaming writer gets the chunks as they are evaluated: the rows must stay in input order."""
+    places = [p for p in PLACES if p[0] is not None]
+    table = pl.DataFrame({
+        "worker_id": list(range(3000)),
+        "work_province": [places[i % len(places)][0] for i in range(3000)],
+        "work_city": [places[i % len(places)][1] for i in range(3000)],
+        "age": [(i * 7) % 90 - 5 for i in range(3000)],  # some negative: bad rows among good ones
+        "occupation": [["courier", "delivery_rider", None][i % 3] for i in range(3000)],
+    })
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    table.write_parquet(src)
+    summary = evaluate_file(src, out, columns=["worker_id"], chunk_size=96)
+    written = pl.read_parquet(out)
+    assert written.get_column("worker_id").to_list() == list(range(3000))
+    assert summary.errors == sum(1 for i in range(3000) if (i * 7) % 90 - 5 < 0)
+    assert written.equals(evaluate_table(table, columns=["worker_id"]))
