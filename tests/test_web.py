@@ -250,6 +250,22 @@ def test_other_routes_and_methods(server: ClinicServer) -> None:
     assert garbage.startswith(b"HTTP/1.0 400") or garbage == b"Bad Request"  # no status line for HTTP/0.9
 
 
+def test_only_this_computers_names_are_answered(server: ClinicServer) -> None:
+    """DNS rebinding: a page at evil.example that points its name at 127.0.0.1 sends Host: evil.example."""
+    port = server.server_address[1]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "localhost", f"LOCALHOST:{port}"):
+        assert request(server, "GET", "/", headers={"Host": host}).status == 200, host
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}", f"localhost.evil.example:{port}",
+                 f"127.0.0.1.nip.io:{port}", ""):
+        page = request(server, "GET", "/", headers={"Host": host})
+        assert page.status == 421, host
+        api = request(server, "POST", "/api/evaluate", b"{}", {"Host": host, "Content-Type": "application/json"})
+        assert api.status == 421 and api.headers["content-type"].startswith("application/json")
+        assert "evil" not in api.text and "nip.io" not in api.text  # the host asked for is not echoed
+    raw = raw_exchange(server, b"GET / HTTP/1.0\r\n\r\n")  # HTTP/1.0 without a Host: not a browser
+    assert raw.startswith(b"HTTP/1.0 200")
+
+
 def test_a_large_form_is_refused(server: ClinicServer) -> None:
     r = post_form(server, "/report", {"lang": "zh", "work_city": "长" * 30_000})
     assert r.status == 413

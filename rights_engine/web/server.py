@@ -6,12 +6,15 @@ Privacy and safety, by construction:
 - logs one line per request: method, path (never the query), status — nothing the worker said;
 - bodies are limited to :data:`~rights_engine.web.api.MAX_BODY` bytes; slow clients time out;
 - every page is escaped HTML with a strict Content-Security-Policy; CSS and JS are files of the package;
-- bad input is answered 4xx with the field errors, never a traceback.
+- bad input is answered 4xx with the field errors, never a traceback;
+- on a loopback address, a request whose Host is not this computer's own name is refused (421), so that a web
+  page elsewhere cannot rebind its name to 127.0.0.1 and use the clinic page (DNS rebinding).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import sys
 import threading
 import time
@@ -56,6 +59,10 @@ ROUTES = frozenset({"/", "/report", "/api/evaluate", "/api/openapi.json", "/favi
                     "/static/app.js"})
 
 
+#: The names a browser on this computer uses for a server on a loopback address.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
 class ClinicServer(ThreadingHTTPServer):
     """One engine shared by all request threads (the engine keeps no per-call state)."""
 
@@ -65,6 +72,10 @@ class ClinicServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], engine: Any, log: Optional[TextIO] = None) -> None:
         super().__init__(address, Handler)
         self.engine = engine
+        try:
+            self.loopback = ipaddress.ip_address(str(self.server_address[0])).is_loopback
+        except ValueError:
+            self.loopback = False
         self.intake = Intake(engine.rulebase)
         self.log = log
         self._clauses: dict[tuple[str, Optional[str], str], Optional[pages.ClauseText]] = {}
@@ -213,8 +224,28 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._guarded(self._post)
 
+    def _host_allowed(self) -> bool:
+        """On a loopback address, answer only requests addressed to this computer (localhost, 127.0.0.1, [::1], on
+        this port): a web page elsewhere that rebinds its own name to 127.0.0.1 (DNS rebinding) is refused."""
+        if not self.server.loopback:
+            return True  # listening on a network address was asked for, and warned about
+        host = self.headers.get("Host")
+        if host is None:
+            return True  # HTTP/1.0 without Host: not a browser
+        host = host.strip().lower()
+        if host.startswith("["):
+            name, _sep, rest = host.partition("]")
+            name, port = name + "]", rest[1:] if rest.startswith(":") else rest
+        else:
+            name, _sep, port = host.partition(":")
+        return name in LOOPBACK_NAMES and port in ("", str(self.server.server_address[1]))
+
     def _guarded(self, handle: Callable[[], None]) -> None:
         """Run ``handle``; a bug in it gets a bare 500 and one log line naming the exception type, no trace."""
+        if not self._host_allowed():
+            self.close_connection = True
+            self._fail(421, "host", _("This page answers only at this computer's own address.", self._lang()))
+            return
         try:
             handle()
         except Exception as exc:
