@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Optional
@@ -169,6 +170,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+#: The shape of every field name (and of a typo of one): an unknown key of another shape is not repeated back.
+_KEY_SHAPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+#: How an unknown key that is not shaped like a field name is named in an error.
+UNRECOGNISED_KEY = "(unrecognised key)"
+
+
 def message(code: str, lang: str) -> str:
     zh, en = _MESSAGES.get(code, _MESSAGES["invalid"])
     return zh if lang == "zh" else en
@@ -211,7 +218,10 @@ def parse_profile(data: object, lang: str = "zh") -> tuple[WorkerProfile, Places
         except ValidationError as exc:
             for err in exc.errors(include_input=False, include_url=False):
                 code = _code(err)
-                invalid.append(FieldError(_field_name(tuple(err.get("loc", ()))), code, message(code, lang)))
+                name = _field_name(tuple(err.get("loc", ())))
+                if code == "extra_forbidden" and not _KEY_SHAPE.fullmatch(name):
+                    name = UNRECOGNISED_KEY  # not shaped like a field name: it may be personal data, not a typo
+                invalid.append(FieldError(name, code, message(code, lang)))
         if invalid:
             # The places too, so that every bad field is named at once (pairs with a field already reported are
             # skipped). Raised outside the ``except`` block: the ValidationError (whose text quotes the input)

@@ -214,3 +214,15 @@ def test_the_model_constructor_does_not_quote_the_input_either() -> None:
         with pytest.raises(ValidationError) as raised:
             WorkerProfile(**bad)
         _assert_clean([str(raised.value), repr(raised.value), "".join(traceback.format_exception(raised.value))])
+
+
+def test_an_unknown_key_is_named_only_when_shaped_like_a_field_name() -> None:
+    """A typo is named so that it can be fixed; a key of another shape (a name and an ID number typed into a key,
+    say) is not repeated back."""
+    from rights_engine.profile import UNRECOGNISED_KEY
+
+    with pytest.raises(ProfileError) as caught:
+        evaluate({"张三 110101199001011234": "x", "favourite_colour": "blue", "age": 30})
+    named = [e.field for e in caught.value.errors]
+    assert sorted(named) == sorted([UNRECOGNISED_KEY, "favourite_colour"])
+    assert "110101199001011234" not in str(caught.value) + repr(caught.value) + str(caught.value.as_dict())

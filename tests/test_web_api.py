@@ -136,18 +136,18 @@ def test_request_size_limit(server: ClinicServer) -> None:
 
 
 def test_a_huge_declared_length_is_refused_without_reading(server: ClinicServer) -> None:
-    answer = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    answer = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                   b"Content-Length: 100000000000\r\n\r\n{")
     assert answer.startswith(b"HTTP/1.0 413")
 
 
 def test_a_body_needs_a_length(server: ClinicServer) -> None:
-    chunked = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    chunked = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                    b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
     assert chunked.startswith(b"HTTP/1.0 411")
-    missing = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n")
+    missing = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\r\n")
     assert missing.startswith(b"HTTP/1.0 411")
-    bad = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    bad = raw_exchange(server, b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                b"Content-Length: -5\r\n\r\n")
     assert bad.startswith(b"HTTP/1.0 400")
 
@@ -158,7 +158,7 @@ def test_a_slow_client_is_dropped_and_does_not_block_others(server: ClinicServer
     started = time.monotonic()
     answers: list[bytes] = []
     slow = threading.Thread(target=lambda: answers.append(raw_exchange(
-        server, b"POST /api/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        server, b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 100\r\n\r\n{\"ag", timeout=HANG)))
     slow.start()
     time.sleep(0.2)
