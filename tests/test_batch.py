@@ -415,3 +415,21 @@ def test_many_chunks_come_out_in_order(tmp_path: Path) -> None:
     assert written.get_column("worker_id").to_list() == list(range(3000))
     assert summary.errors == sum(1 for i in range(3000) if (i * 7) % 90 - 5 < 0)
     assert written.equals(evaluate_table(table, columns=["worker_id"]))
+
+
+def test_the_batch_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/batch/profiles.csv, as docs/batch.md runs it: Hunan's allowance changes with each row's as_of."""
+    source = Path(__file__).resolve().parent.parent / "examples" / "batch" / "profiles.csv"
+    out = tmp_path / "results.csv"
+    assert main(["batch", str(source), str(out), "--columns", "worker_id", "--quiet"]) == 0
+    rows = {r["worker_id"]: r for r in pl.read_csv(out, infer_schema=False).iter_rows(named=True)}
+    assert len(rows) == 10
+    amount = "amount.weather.high_temperature_allowance"
+    assert (rows["r-004"][amount], rows["r-005"][amount]) == ("150.0", "300.0")  # 2023-06-30 / 2023-07-01
+    assert rows["r-002"]["province"] == "湖南省" and rows["r-003"]["province"] == "云南省"  # short names resolved
+    bad = [w for w, r in rows.items() if r["errors"] is not None]
+    assert bad == ["r-009"]
+    assert sorted(e["field"] for e in json.loads(rows["r-009"]["errors"])) == ["age", "work_province"]
+    assert rows["r-009"]["union.membership"] == "not_evaluated" and rows["r-009"]["category"] is None
+    assert rows["r-008"]["category"] == "civil_relation"
+    assert capsys.readouterr().out == ""
