@@ -39,41 +39,6 @@ FILE_KEYS = ("source", "jurisdiction", "valid_from", "valid_to", "via", "rules")
 # -- the cases test_rulebase_errors.py does not have ----------------------------------------------------------
 
 
-def test_an_also_cites_with_an_unknown_source(tmp_path: Path) -> None:
-    root = _base(tmp_path)
-    _file(root, _rule(also_cites="[{source: no-such-source, quote: 不得违法设置}]"))
-    message = _error(root)
-    assert "t.rule" in message and "also_cites[0]" in message and "unknown source id" in message
-
-
-def test_an_also_cites_quote_that_is_not_in_the_text(tmp_path: Path) -> None:
-    root = _base(tmp_path)
-    _file(root, _rule(also_cites="[{source: yunnan-2021-40, quote: 这句话原文里没有}]"))
-    message = _error(root)
-    assert "also_cites[0]" in message and "quote not found" in message
-
-
-def test_an_unknown_via_source(tmp_path: Path) -> None:
-    root = _base(tmp_path)
-    _file(root, _rule(via="no-such-source"))
-    assert "unknown via source id" in _error(root)
-
-
-def test_an_unknown_clause_in_also_cites(tmp_path: Path) -> None:
-    root = _base(tmp_path)
-    _file(root, _rule(also_cites="[{source: yunnan-2021-40, clause: 九（九十九）, quote: 不得违法设置}]"))
-    message = _error(root)
-    assert "also_cites[0]" in message and "does not occur in the source text" in message
-
-
-def test_contradictory_amounts_that_overlap_on_a_single_day(tmp_path: Path) -> None:
-    root = _base(tmp_path)
-    body = _rule(id="t.a", amount="{value: 150, unit: month}", valid_to="2023-07-01") + _rule(
-        id="t.b", amount="{value: 300, unit: month}", valid_from="2023-07-01")
-    _file(root, body)
-    assert "contradicts t.a" in _error(root)
-
-
 def test_contradictory_amounts_across_files(tmp_path: Path) -> None:
     root = _base(tmp_path)
     _file(root, _rule(id="t.a", amount="{value: 150, unit: month}"), name="a.yaml")
