@@ -121,16 +121,6 @@ def resolve(province: str | None, city: str | None) -> Place | None:
     return candidates[0]
 
 
-def prefectures_of(province: str) -> list[str]:
-    """The official names of the prefecture-level divisions of a province."""
-    for prov in AREAS:
-        if prov["name"] == province:
-            children = prov.get("children", [])
-            if children and "children" in children[0]:
-                return [c["name"] for c in children]
-    return []
-
-
 def province_names() -> list[str]:
     """The official names of all province-level divisions, in the dataset's order."""
     return [prov["name"] for prov in AREAS]

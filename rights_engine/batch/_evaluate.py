@@ -59,6 +59,9 @@ class BatchEvaluator:
         self._places = PlaceResolver(self._work_prefecture, prefectures)
         self._boundaries = pl.Series("boundaries", self.rulebase.boundaries(), dtype=pl.Date)
         self._covered = sorted(self.rulebase.provinces)
+        #: by a province's Enum code: its covered province's number (0: not covered; unknown provinces give null)
+        self._covered_number = pl.Series(
+            [self._covered.index(p) + 1 if p in self._covered else 0 for p in PROVINCES.categories], dtype=pl.Int32)
         self._periods = len(self.rulebase.boundaries()) + 1
         self._plans: dict[tuple[int, ...], Plan] = {}
         self._selections: dict[int, Selection] = {}
@@ -179,10 +182,7 @@ class BatchEvaluator:
         day = pl.lit(as_of, dtype=pl.Date) if as_of is not None else pl.col("as_of").fill_null(dt.date.today())
         canon = canon.with_columns(day.alias(DAY))
         period = self._boundaries.search_sorted(canon.get_column(DAY), side="right").cast(pl.Int32)
-        # the covered province's number (0: not covered or unknown), looked up by the province's Enum code
-        covered = pl.Series([self._covered.index(p) + 1 if p in self._covered else 0 for p in PROVINCES.categories],
-                            dtype=pl.Int32)
-        province = pl.lit(covered).gather(pl.col(PROVINCE).to_physical()).fill_null(0)
+        province = pl.lit(self._covered_number).gather(pl.col(PROVINCE).to_physical()).fill_null(0)
         canon = canon.with_columns((province * self._periods + period).alias(GROUP))
         plan = self.plan(canon.get_column(GROUP).unique().to_list())
         result = plan.apply(canon.lazy()).collect()

@@ -14,7 +14,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,7 +230,8 @@ def input_schema(path: Path) -> pl.Schema:
 
 
 def _results(source: Path, chunk_size: int, evaluator: BatchEvaluator, as_of: Optional[dt.date],
-             columns: Sequence[str], lang: str, schema: pl.Schema, done: Any) -> Iterator[pl.DataFrame]:
+             columns: Sequence[str], lang: str, schema: pl.Schema, done: Callable[[pl.DataFrame, int], None]
+             ) -> Iterator[pl.DataFrame]:
     """The evaluated chunks of ``source``, in order; the next chunk is read while one is evaluated."""
     chunks = read_chunks(source, chunk_size)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rights-engine-read") as pool:

@@ -267,11 +267,19 @@ class _Known:
     slots: np.ndarray
     table: pl.DataFrame
 
-    def codes(self, texts: Optional[pl.Series], known: tuple[str, ...]) -> np.ndarray:
+    def codes(self, texts: Optional[pl.Series], known: tuple[str, ...], n: int) -> np.ndarray:
+        """Each row's code among ``known`` (0: no text, or a text not known yet); zeros when there is no column."""
         if texts is None or not known:
-            return np.zeros(0 if texts is None else len(texts), dtype=np.int64)
+            return np.zeros(n, dtype=np.int64)
         return (texts.cast(pl.Enum(list(known)), strict=False).to_physical().cast(pl.Int64) + 1).fill_null(
             0).to_numpy()
+
+    def key(self, provinces: Optional[pl.Series], cities: Optional[pl.Series], n: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Province codes, city codes and the pair's key (its index in ``slots``), per row."""
+        p = self.codes(provinces, self.provinces, n)
+        c = self.codes(cities, self.cities, n)
+        return p, c, p * (len(self.cities) + 1) + c
 
 
 #: Beyond these many distinct texts (garbage input, say), places are matched by a join on the texts instead.
@@ -331,18 +339,15 @@ class PlaceResolver:
     def _by_codes(self, prefix: str, provinces: Optional[pl.Series], cities: Optional[pl.Series], n: int
                   ) -> Optional[pl.DataFrame]:
         known = self._known.get(prefix) or self._grown(prefix, None, [], [])
-        p = known.codes(provinces, known.provinces)
-        c = known.codes(cities, known.cities)
+        p, c, key = known.key(provinces, cities, n)
         new_p = _unmatched(provinces, p)
         new_c = _unmatched(cities, c)
         if new_p or new_c:
             if len(known.provinces) + len(new_p) > MAX_KNOWN_TEXTS or len(known.cities) + len(new_c) > MAX_KNOWN_TEXTS:
                 return None
             known = self._grown(prefix, known, new_p, new_c)
-            p = known.codes(provinces, known.provinces)
-            c = known.codes(cities, known.cities)
+            _, _, key = known.key(provinces, cities, n)
         width = len(known.cities) + 1
-        key = (p if len(p) else np.zeros(n, dtype=np.int64)) * width + (c if len(c) else 0)
         slots = known.slots[key]
         if (slots < 0).any():
             keys = np.unique(key[slots < 0])
@@ -405,7 +410,7 @@ def _unmatched(texts: Optional[pl.Series], codes: np.ndarray) -> list[str]:
     """The texts (given, not null) that have no code yet."""
     if texts is None:
         return []
-    missing = texts.is_not_null().to_numpy() & (codes == 0 if len(codes) else True)
+    missing = texts.is_not_null().to_numpy() & (codes == 0)
     if not missing.any():
         return []
     return sorted(texts.filter(pl.Series(missing)).unique().to_list())
