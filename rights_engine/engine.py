@@ -306,8 +306,8 @@ class _Builder:
                      "text, which prints neither.", self.lang)
         return Citation(
             source_id=s.id, document_number=s.document_number, title=s.title, issuer=s.issuer, date=s.date,
-            clause=c.clause, quote=c.quote, via=c.via.id if c.via else None, outside_seeds=bool(s.outside_seeds),
-            attribution_note=note, force=force,  # type: ignore[arg-type]
+            clause=c.clause, quote=c.quote, via=c.via.id if c.via else None, source_kind=s.kind,
+            verification=s.verification, attribution_note=note, force=force,  # type: ignore[arg-type]
         )
 
     def rule_citations(self, r: Rule) -> tuple[Citation, ...]:
@@ -402,6 +402,7 @@ class _Builder:
             employer=employer if category == "labor_relation" else None,  # type: ignore[arg-type]
             contract_form=_(form, self.lang) if form else None,
             candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
+            certainty="open" if category == "undetermined" else "settled",
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,

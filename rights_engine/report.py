@@ -37,7 +37,7 @@ def cite(c: Citation, lang: str) -> str:
         parts.append(c.clause)
     if c.via:
         parts.append(f"({_('via', lang)} {c.via})")
-    if c.outside_seeds:
+    if c.source_kind in ("national_law", "national_policy", "court_decision"):
         parts.append("[outside the seeds]" if lang == "en" else "［种子文件以外］")
     return " ".join(parts) + f"：「{c.quote}」"
 

@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 Force = Literal["mandatory", "option", "encouraged", "service", "vague"]
 Status = Literal["applies", "pending"]
 Category = Literal["labor_relation", "incomplete_labor_relation", "civil_relation", "undetermined"]
+Certainty = Literal["settled", "likely", "open"]
+#: Where a source comes from, in the terms a worker knows (rendered as words, never as this code).
+SourceKind = Literal["provincial", "prefectural", "national_law", "national_policy", "court_decision"]
+#: How the text (and the 文号/date/figures) behind a citation was checked: ``verified`` = read in an official
+#: text vendored in the project; ``republication`` = read in a faithful public republication, or attributed by one;
+#: ``unverified`` = reported, not read.
+Verification = Literal["verified", "republication", "unverified"]
 
 
 class _Model(BaseModel):
@@ -25,7 +32,9 @@ class Citation(_Model):
     clause: Optional[str] = None
     quote: str
     via: Optional[str] = Field(None, description="source id of the text that quotes this source")
-    outside_seeds: bool = Field(False, description="the source is not among the seed documents")
+    source_kind: SourceKind = Field(description="where the rule comes from: provincial or prefectural document, "
+                                    "national law, national policy, court decision")
+    verification: Verification = Field(description="how the text behind this citation was checked")
     attribution_note: Optional[str] = Field(
         None, description="where the 文号/issuer/date come from when the source text does not print them"
     )
@@ -59,6 +68,15 @@ class Reason(_Model):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class WouldChange(_Model):
+    """What one unknown fact, once answered, would make of the classification."""
+
+    field: str
+    value: object = Field(description="the answer that changes the outcome (e.g. true)")
+    category: Category
+    text: str = Field(description="in the result's language, e.g. 如果你每天必须在线一定时长：劳动关系")
+
+
 class Classification(_Model):
     category: Category
     employment_mode: Optional[Literal["full_time", "part_time", "dispatched"]] = None
@@ -68,6 +86,11 @@ class Classification(_Model):
     reasons: list[Reason] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list, description="unknown facts that would change the outcome")
     caveats: list[Reason] = Field(default_factory=list, description="exceptions presumed absent because unknown")
+    certainty: Certainty = Field(
+        "open", description="settled: no unknown fact can change the category; likely: the known facts point to it "
+                            "but named unknown facts could change it; open: the known facts favour no category")
+    would_change: list[WouldChange] = Field(
+        default_factory=list, description="for each decisive unknown fact, what the category would become")
 
 
 class Entitlement(_Model):
@@ -83,6 +106,8 @@ class Entitlement(_Model):
     citations: list[Citation]
     notes: list[str] = Field(default_factory=list)
     addresses: list[str] = Field(default_factory=list)
+    valid_until: Optional[dt.date] = Field(
+        None, description="last day of a time-limited measure (a campaign); absent for standing law")
     rule_ids: list[str] = Field(default_factory=list)
 
 

@@ -89,6 +89,33 @@ class Source(BaseModel):
     url: Optional[str] = None
     note: Optional[str] = None
 
+    @property
+    def kind(self) -> str:
+        """Where the source comes from, as ``result.SourceKind``: provincial / prefectural document, national law
+        (statutes, judicial interpretations), national policy (ministry notices and guides), court decision."""
+        j = self.jurisdiction
+        if j.prefecture:
+            return "prefectural"
+        if j.province:
+            return "provincial"
+        level = self.level or ""
+        if level.startswith("guiding-case") or level.startswith("court"):
+            return "court_decision"
+        if level in ("national-law", "judicial-interpretation", "administrative-regulation"):
+            return "national_law"
+        return "national_policy"
+
+    @property
+    def verification(self) -> str:
+        """How the text behind a citation of this source was checked, as ``result.Verification``."""
+        if self.checked == "official" or (self.seed and self.attribution != "republication"):
+            return "verified"
+        if self.checked == "reprint" or self.attribution == "republication" or self.quoted_in:
+            return "republication"
+        if self.checked is None and not self.outside_seeds:
+            return "verified"
+        return "unverified"
+
 
 class Amount(_Strict):
     value: float

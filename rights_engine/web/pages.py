@@ -398,7 +398,7 @@ def _citation(c: Citation, lang: str, clause: Optional[ClauseText]) -> Markup:
         meta.append(format_date(c.date, lang))
     if c.via:
         meta.append(_("known only through its quotation in {source}", lang, source=c.via))
-    if c.outside_seeds:
+    if c.source_kind in ("national_law", "national_policy", "court_decision"):
         meta.append(_("from outside the seed documents", lang))
     if c.attribution_note:
         meta.append(c.attribution_note)
