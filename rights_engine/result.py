@@ -87,7 +87,7 @@ class Classification(_Model):
     needs: list[str] = Field(default_factory=list, description="unknown facts that would change the outcome")
     caveats: list[Reason] = Field(default_factory=list, description="exceptions presumed absent because unknown")
     certainty: Certainty = Field(
-        "open", description="settled: no unknown fact can change the category; likely: the known facts point to it "
+        default="open", description="settled: no unknown fact can change the category; likely: the known facts point to it "
                             "but named unknown facts could change it; open: the known facts favour no category")
     would_change: list[WouldChange] = Field(
         default_factory=list, description="for each decisive unknown fact, what the category would become")
@@ -107,7 +107,7 @@ class Entitlement(_Model):
     notes: list[str] = Field(default_factory=list)
     addresses: list[str] = Field(default_factory=list)
     valid_until: Optional[dt.date] = Field(
-        None, description="last day of a time-limited measure (a campaign); absent for standing law")
+        default=None, description="last day of a time-limited measure (a campaign); absent for standing law")
     rule_ids: list[str] = Field(default_factory=list)
 
 

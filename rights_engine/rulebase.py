@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import conditions as cond
 from .facts import CLASSIFICATION_FACTS, FACTS, FactSpec
+from .result import SourceKind, Verification
 from .textnorm import normalise
 
 Force = Literal["mandatory", "option", "encouraged", "service", "vague"]
@@ -90,7 +91,7 @@ class Source(BaseModel):
     note: Optional[str] = None
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> SourceKind:
         """Where the source comes from, as ``result.SourceKind``: provincial / prefectural document, national law
         (statutes, judicial interpretations), national policy (ministry notices and guides), court decision."""
         j = self.jurisdiction
@@ -106,7 +107,7 @@ class Source(BaseModel):
         return "national_policy"
 
     @property
-    def verification(self) -> str:
+    def verification(self) -> Verification:
         """How the text behind a citation of this source was checked, as ``result.Verification``."""
         if self.checked == "official" or (self.seed and self.attribution != "republication"):
             return "verified"
