@@ -8,7 +8,7 @@ signed before who decides the hours), so the order is stable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ._memo import IdentityMemo
 from .result import Classification, Entitlement, Question
@@ -83,3 +83,37 @@ def _choices(rb: RuleBase, field: str, lang: str) -> list[dict[str, object]]:
         yes, no, _ = _YES_NO[lang]
         return [{"value": True, "label": yes}, {"value": False, "label": no}, unknown]
     return [unknown]
+
+
+#: Asked before anything ranked: where (it decides which rules apply), then what work and what was signed.
+FIRST_FIELDS = ("work_province", "work_city", "occupation", "engagement")
+
+
+_covered: IdentityMemo[RuleBase, frozenset[str]] = IdentityMemo(
+    lambda rb: frozenset(r.jurisdiction.province for r in rb.rules if r.jurisdiction.province), limit=64)
+
+
+def ask_order(rb: RuleBase, result_questions: Sequence[Question], known: Mapping[str, object],
+              skip: Iterable[str] = ()) -> list[str]:
+    """The fields to ask, in order: the place of work, the city wherever the province has rules of its own (its
+    cities may have more), the occupation and what was signed; then the ranked questions of the result."""
+    skipped = set(skip)
+    out: list[str] = []
+    province = known.get("work_province")
+    for name in FIRST_FIELDS:
+        if name in known or name in skipped:
+            continue
+        if name == "work_city" and not (isinstance(province, str) and _province_covered(rb, province)):
+            continue
+        out.append(name)
+    out += [q.field for q in result_questions if q.field not in known and q.field not in skipped and q.field not in out]
+    return out
+
+
+def _province_covered(rb: RuleBase, name: str) -> bool:
+    from .places import PlaceError, resolve_province
+
+    try:
+        return resolve_province(name) in _covered(rb)
+    except PlaceError:
+        return False

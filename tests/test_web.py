@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from markupsafe import escape
 
 from rights_engine.cli import _parser
 from rights_engine.engine import Engine
 from rights_engine.web import ClinicServer
-from rights_engine.web.html import Markup, esc, h
-from rights_engine.web.server import SECURITY_HEADERS
+from rights_engine.web.app import SECURITY_HEADERS
 
 from .web_support import Response, post_form, raw_exchange, request, running_server
 
@@ -101,7 +101,7 @@ def test_the_form_is_chinese_by_default_and_every_question_allows_unknown(server
 def test_english_switch(server: ClinicServer) -> None:
     r = request(server, "GET", "/?lang=en")
     assert '<html lang="en">' in r.text and "In which province do you work?" in r.text
-    assert "don&#x27;t know" in r.text and "See the rights" in r.text
+    assert "don&#39;t know" in r.text and "See the rights" in r.text
     assert request(server, "GET", "/?lang=xx").status == 200  # an odd language falls back to Chinese
 
 
@@ -218,16 +218,18 @@ def test_everything_rendered_is_escaped(server: ClinicServer, payload: str) -> N
         r = post_form(server, path, fields)
         assert r.status in (200, 422)
         assert "<script>alert" not in r.text and "<img" not in r.text
-        assert esc(payload) in r.text  # shown back, escaped, for correcting
+        assert str(escape(payload)) in r.text  # shown back, escaped, for correcting
         if any(c in payload for c in "<>\"&'"):
             assert payload not in r.text
 
 
-def test_the_html_builder_escapes_text_and_attributes() -> None:
-    out = h("p", "<b>&", title='"x" <y>', data_x="1")
-    assert out == '<p title="&quot;x&quot; &lt;y&gt;" data-x="1">&lt;b&gt;&amp;</p>'
-    assert h("p", Markup("<b>ok</b>")) == "<p><b>ok</b></p>"
-    assert h("input", checked=True, disabled=False, value=None) == "<input checked>"
+def test_the_templates_escape_by_default() -> None:
+    from rights_engine.web.pages import environment
+
+    env = environment("zh")
+    out = env.from_string('<p title="{{ t }}">{{ x }}</p>').render(t='"x" <y>', x="<b>&")
+    assert out == '<p title="&#34;x&#34; &lt;y&gt;">&lt;b&gt;&amp;</p>'
+    assert env.from_string("{{ _('don\\'t know') }}").render() == "不清楚"
 
 
 # -- the protocol --------------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def test_other_routes_and_methods(server: ClinicServer) -> None:
     wrong = request(server, "POST", "/report", b"lang=zh", {"Content-Type": "text/plain"})
     assert wrong.status == 415
     garbage = raw_exchange(server, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n")
-    assert garbage.startswith(b"HTTP/1.0 400") or garbage == b"Bad Request"  # no status line for HTTP/0.9
+    assert garbage.startswith((b"HTTP/1.1 400", b"HTTP/1.0 400"))
 
 
 def test_only_this_computers_names_are_answered(server: ClinicServer) -> None:
@@ -263,7 +265,7 @@ def test_only_this_computers_names_are_answered(server: ClinicServer) -> None:
         assert api.status == 421 and api.headers["content-type"].startswith("application/json")
         assert "evil" not in api.text and "nip.io" not in api.text  # the host asked for is not echoed
     raw = raw_exchange(server, b"GET / HTTP/1.0\r\n\r\n")  # HTTP/1.0 without a Host: not a browser
-    assert raw.startswith(b"HTTP/1.0 200")
+    assert raw.split(b"\r\n", 1)[0].endswith(b" 200 OK")
 
 
 def test_a_large_form_is_refused(server: ClinicServer) -> None:
