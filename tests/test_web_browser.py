@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 
 from rights_engine.engine import Engine
-from rights_engine.web import ClinicServer
-
 from rights_engine.intake import form_from_profile
+from rights_engine.web import ClinicServer
 
 from .web_support import post_form, running_server
 
