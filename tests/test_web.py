@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from rights_engine.cli import _parser
 from rights_engine.engine import Engine
-from rights_engine.web import ClinicServer
+from rights_engine.web import ClinicServer, make_server
 from rights_engine.web.app import SECURITY_HEADERS
 
 from .web_support import Response, post_form, raw_exchange, request, running_server
@@ -355,3 +355,45 @@ def test_serve_reports_a_busy_port() -> None:
         done = subprocess.run([sys.executable, "-m", "rights_engine", "serve", "--port", str(port)],
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "cannot listen" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("raw", [
+    b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2_0\r\n\r\n{}",
+    b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: +2\r\n\r\n{}",
+    b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+    b"Content-Length: 3\r\n\r\n{}",
+    b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without a Host
+    b"GET /\r\n\r\n",  # HTTP/0.9
+    b"G\x1b[31mET / HTTP/1.1\r\nHost: localhost\r\n\r\n",  # a control character in the method
+])
+def test_malformed_requests_are_refused_and_never_logged_raw(server: ClinicServer, raw: bytes) -> None:
+    before = LOG.tell()
+    answer = raw_exchange(server, raw)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
+    assert "\x1b" not in LOG.getvalue()[before:]
+
+
+def test_the_servers_own_loggers_record_nothing_personal(server: ClinicServer) -> None:
+    from .test_privacy import SECRET, everything_logged
+
+    with everything_logged() as (handler, _warnings):
+        post_form(server, "/report", {**PARTIAL, "work_city": SECRET})
+        request(server, "POST", "/api/evaluate", f'{{"work_city": "{SECRET}"}}'.encode(),
+                {"Content-Type": "application/json"})
+        raw_exchange(server, f"GET /{SECRET} HTTP/1.1 x\r\n\r\n".encode())
+    assert not [t for t in handler.texts if SECRET in t or "430102" in t]
+
+
+def test_stopping_the_server_is_quick(engine: Engine) -> None:
+    import threading
+    import time
+
+    srv = make_server("127.0.0.1", 0, engine=engine, log=None)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    assert request(srv, "GET", "/favicon.ico").status == 204
+    started = time.monotonic()
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - started < 1.5

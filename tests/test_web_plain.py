@@ -114,3 +114,27 @@ def test_the_scan_catches_what_it_looks_for(engine: Engine) -> None:
     for bad in (f"see {some_id} here", "the work_province field", f"({condition})", "outside the seeds", "种子文件"):
         with pytest.raises(AssertionError):
             scan(engine, bad, result, "probe")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_certainty_what_would_change_it_and_a_campaign_end_are_shown(engine: Engine, lang: str) -> None:
+    from rights_engine.result import WouldChange
+
+    base = engine.evaluate(_profile(EXAMPLES[0].parent / "hunan-rider-station.json"), lang=lang)
+    what = "如果你可以自由拒单：不完全符合确立劳动关系情形" if lang == "zh" else "If you can refuse orders freely: not fully"
+    c = base.classification.model_copy(update={"certainty": "likely", "would_change": [
+        WouldChange(field="can_refuse_orders", value=True, category="incomplete_labor_relation", text=what)]})
+    ents = [e.model_copy(update={"valid_until": dt.date(2025, 12, 31)}) if e.status == "applies" else e
+            for e in base.entitlements]
+    result = base.model_copy(update={"classification": c, "entitlements": ents})
+    until = "2025年12月31日" if lang == "zh" else "December 31, 2025"
+    likely = "较可能" if lang == "zh" else "likely"
+    text = render_text(result)
+    head = text.split("==", 3)[2]  # the handout's first section
+    assert likely in head and what in head
+    assert until in text
+    intake = Intake(engine.rulebase)
+    page = visible(pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15)))
+    handout = page.split("Appendix" if lang == "en" else "附录", 1)[0]
+    assert likely in handout and what in handout and until in handout
+    scan(engine, text, result, "text report")
