@@ -180,7 +180,7 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     return steps[:MAX_STEPS]
 
 
-def pending(result: Result, lang: str, limit: int = 4) -> list[Pending]:
+def pending(result: Result, lang: str, limit: int = 4, rights_limit: int = 5) -> list[Pending]:
     """The rights still pending, under the question that settles each (most deciding first)."""
     titles = {e.id: e.title for e in result.entitlements if e.status == "pending"}
     out: list[Pending] = []
@@ -197,6 +197,8 @@ def pending(result: Result, lang: str, limit: int = 4) -> list[Pending]:
             rights.insert(0, _("Employment classification", lang))
         if "coverage" in q.decides:
             rights.insert(0, _("Which rules apply at the place of work", lang))
+        if len(rights) > rights_limit:
+            rights = [*rights[:rights_limit - 1], _("and {count} more", lang, count=len(rights) - rights_limit + 1)]
         out.append(Pending(q.text, rights))
     return out
 
