@@ -5,7 +5,8 @@
     PYTHONPATH=/path/to/other/checkout python benchmarks/bench_server.py   # the same load on another version
 
 The server runs in a child process (``rights_engine.web.make_server`` on port 0, as ``rights-engine serve`` does);
-the clients are threads here, each opening a fresh connection per request unless ``--keep-alive``. A request is
+the clients are coroutines on one asyncio loop here (light enough not to be the bottleneck), each opening a fresh
+connection per request unless ``--keep-alive``. A request is
 *lost* when it gets no complete answer within ``--timeout`` seconds (refused, reset, or silent). Prints the
 counts, the throughput and the latency percentiles. Loopback only; bounded in count and time.
 """
@@ -13,13 +14,13 @@ counts, the throughput and the latency percentiles. Loopback only; bounded in co
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -69,50 +70,60 @@ def main() -> int:
 
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    lock = threading.Lock()
     per_client = [args.requests // args.clients + (1 if i < args.requests % args.clients else 0)
                   for i in range(args.clients)]
-    start_gate = threading.Event()
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Connection: {'keep-alive' if args.keep_alive else 'close'}\r\n").encode()
 
-    def client(index: int, count: int) -> None:
-        conn: http.client.HTTPConnection | None = None
-        mine: list[float] = []
-        seen: dict[str, int] = {}
-        start_gate.wait()
+    async def one(reader: asyncio.StreamReader | None, writer: asyncio.StreamWriter | None,
+                  body: bytes) -> tuple[str, asyncio.StreamReader | None, asyncio.StreamWriter | None]:
+        if reader is None or writer is None:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        length, close = 0, not args.keep_alive
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _sep, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+            elif name.strip().lower() == "connection" and "close" in value.lower():
+                close = True
+        await reader.readexactly(length)
+        parts = status_line.split()
+        if len(parts) < 2:
+            raise ConnectionError("no status line")
+        if close:
+            writer.close()
+            return parts[1].decode(), None, None
+        return parts[1].decode(), reader, writer
+
+    async def client(index: int, count: int) -> None:
+        reader: asyncio.StreamReader | None = None
+        writer: asyncio.StreamWriter | None = None
         for i in range(count):
             body = bodies[(index + i) % len(bodies)]
             t0 = time.perf_counter()
             try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=args.timeout)
-                conn.request("POST", path, body=body, headers=headers)
-                answer = conn.getresponse()
-                answer.read()
-                key = str(answer.status)
-                if not args.keep_alive or answer.will_close:
-                    conn.close()
-                    conn = None
-            except (OSError, http.client.HTTPException) as exc:
+                key, reader, writer = await asyncio.wait_for(one(reader, writer, body), args.timeout)
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
                 key = f"lost ({type(exc).__name__})"
-                if conn is not None:
-                    conn.close()
-                conn = None
-            mine.append(time.perf_counter() - t0)
-            seen[key] = seen.get(key, 0) + 1
-        if conn is not None:
-            conn.close()
-        with lock:
-            latencies.extend(mine)
-            for k, v in seen.items():
-                statuses[k] = statuses.get(k, 0) + v
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+            latencies.append(time.perf_counter() - t0)
+            statuses[key] = statuses.get(key, 0) + 1
+        if writer is not None:
+            writer.close()
 
-    threads = [threading.Thread(target=client, args=(i, n)) for i, n in enumerate(per_client)]
-    for t in threads:
-        t.start()
+    async def run_all() -> None:
+        await asyncio.gather(*(client(i, n) for i, n in enumerate(per_client)))
+
     began = time.perf_counter()
-    start_gate.set()
-    for t in threads:
-        t.join()
+    asyncio.run(run_all())
     elapsed = time.perf_counter() - began
     child.stdin.close()
     try:
