@@ -47,7 +47,8 @@ class Interview:
     def next_question(self, result: Result) -> Optional[Question]:
         """The place of work (and its city where the province has rules), the occupation and what was signed
         first; then the result's questions, most deciding first."""
-        order = ask_order(self.engine.rulebase, result.questions, self.answers, self.asked)
+        order = ask_order(self.engine.rulebase, result.questions, self.answers, self.asked,
+                          result.classification.needs)
         name = next((f for f in order if f in WorkerProfile.model_fields), None)
         if name is None:
             return None

@@ -94,9 +94,10 @@ _covered: IdentityMemo[RuleBase, frozenset[str]] = IdentityMemo(
 
 
 def ask_order(rb: RuleBase, result_questions: Sequence[Question], known: Mapping[str, object],
-              skip: Iterable[str] = ()) -> list[str]:
+              skip: Iterable[str] = (), needs: Sequence[str] = ()) -> list[str]:
     """The fields to ask, in order: the place of work, the city wherever the province has rules of its own (its
-    cities may have more), the occupation and what was signed; then the ranked questions of the result."""
+    cities may have more), the occupation and what was signed; then what the classification still needs, in the
+    order it needs it (``needs``: ``Classification.needs``); then the other ranked questions of the result."""
     skipped = set(skip)
     out: list[str] = []
     province = known.get("work_province")
@@ -106,7 +107,9 @@ def ask_order(rb: RuleBase, result_questions: Sequence[Question], known: Mapping
         if name == "work_city" and not (isinstance(province, str) and _province_covered(rb, province)):
             continue
         out.append(name)
-    out += [q.field for q in result_questions if q.field not in known and q.field not in skipped and q.field not in out]
+    ranked = [q.field for q in result_questions]
+    out += [f for f in needs if f in ranked and f not in known and f not in skipped and f not in out]
+    out += [f for f in ranked if f not in known and f not in skipped and f not in out]
     return out
 
 

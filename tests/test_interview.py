@@ -124,6 +124,16 @@ def test_no_city_question_where_no_rules_of_the_province_apply(engine: Engine) -
     assert Intake(engine.rulebase).field("work_city", "zh").question not in asked(out.getvalue())
 
 
+def test_then_what_the_classification_needs_in_its_order(engine: Engine) -> None:
+    start = {"work_province": "北京市", "occupation": "courier", "engagement": "cooperation_agreement"}
+    needs = engine.evaluate(start, lang="zh").classification.needs
+    assert len(needs) >= 2
+    out = io.StringIO()
+    Interview(engine, "zh", io.StringIO("\n\n"), out).run(start)
+    fields = Intake(engine.rulebase)
+    assert asked(out.getvalue())[:2] == [fields.field(n, "zh").question for n in needs[:2]]
+
+
 # -- reading answers ------------------------------------------------------------------------------------
 
 

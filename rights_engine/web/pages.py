@@ -189,7 +189,8 @@ def report_page(intake: Intake, state: State, result: Result,
     from ..questions import ask_order
 
     known = {k: v for k, v in state.values.items()}
-    order = [f for f in ask_order(intake.rulebase, result.questions, known, skip) if f in WorkerProfile.model_fields]
+    order = [f for f in ask_order(intake.rulebase, result.questions, known, skip, c.needs)
+             if f in WorkerProfile.model_fields]
     next_field = intake.field(order[0], lang) if order else None
     ranked = {q.field: q for q in result.questions}
     decides = ""
