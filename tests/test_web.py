@@ -243,8 +243,9 @@ def test_other_routes_and_methods(server: ClinicServer) -> None:
     assert request(server, "DELETE", "/api/evaluate").status == 405
     assert request(server, "GET", "/api/evaluate").status == 405
     assert request(server, "POST", "/static/app.css", b"", {"Content-Type": "text/plain"}).status == 405
-    head = request(server, "HEAD", "/")
-    assert head.status == 200 and head.body == b""
+    for path in ("/", "/static/app.css", "/docs", "/api/openapi.json"):
+        head = request(server, "HEAD", path)
+        assert head.status == 200 and head.body == b"", path
     assert request(server, "GET", "/favicon.ico").status == 204
     wrong = request(server, "POST", "/report", b"lang=zh", {"Content-Type": "text/plain"})
     assert wrong.status == 415

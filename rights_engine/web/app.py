@@ -220,27 +220,27 @@ def build_fastapi(engine: Any) -> FastAPI:
         status, data = await run_in_threadpool(api.evaluate_json, engine, request.url.query, body)
         return Response(data, status, media_type="application/json; charset=utf-8")
 
-    @app.get("/api/openapi.json", include_in_schema=False)
+    @app.api_route("/api/openapi.json", methods=["GET", "HEAD"], include_in_schema=False)
     def openapi_json() -> Response:
         return _json(200, app.openapi())
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     def docs(lang: str = "zh") -> Response:
         return _html(200, pages.docs_page(lang if lang in LANGS else "zh"))
 
-    @app.get("/static/{name}", include_in_schema=False)
+    @app.api_route("/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)
     def static(name: str) -> Response:
         if name not in STATIC_FILES:
             raise StarletteHTTPException(404)
         return Response(static_file(name), media_type=STATIC_FILES[name])
 
-    @app.get("/static/docs/{name}", include_in_schema=False)
+    @app.api_route("/static/docs/{name}", methods=["GET", "HEAD"], include_in_schema=False)
     def docs_static(name: str) -> Response:
         if name not in DOCS_FILES:
             raise StarletteHTTPException(404)
         return Response(static_file(name), media_type=DOCS_FILES[name])
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
     def favicon() -> Response:
         return Response(b"", 204)
 
