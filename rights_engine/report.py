@@ -158,7 +158,7 @@ def first_steps(result: Result, lang: str) -> list[Step]:
         rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
         where = sep(lang).join(ch.name for ch in p.channels[:3])
         text = _("Rights that address it: {rights}.", lang, rights=rights) if rights else ""
-        steps.append(Step(p.label, text, where))
+        steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
     for ident in _FIRST_REMEDIES:
         if len(steps) >= 3:
