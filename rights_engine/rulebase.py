@@ -445,7 +445,9 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
         raise RuleBaseError(f"{_rel(base, base / 'coverage.yaml')}: expected a mapping of source ids to lists")
     coverage = {sid: tuple(items or ()) for sid, items in (coverage_data or {}).items()}
     digest = _digest(base, [p for p, _ in files])
-    provinces = frozenset(r.jurisdiction.province for r in rules if r.jurisdiction.province)
+    # a province is covered when a provincial (or prefectural) document speaks for it; national rules placed by
+    # province (the occupational-injury pilot) do not make it covered
+    provinces = frozenset(r.source.jurisdiction.province for r in rules if r.source.jurisdiction.province)
     return RuleBase(base, sources, texts, raw_texts, entitlements, channels, tuple(rules), schema, coverage, digest,
                     provinces, questions)
 
