@@ -19,16 +19,19 @@ from .textnorm import normalise
 _NUM = "[一二三四五六七八九十]"
 _LABEL = re.compile(rf"[（(]{_NUM}+[）)]|{_NUM}+、|{_NUM}是|第[一二三四五六七八九十百]+条")
 _HEAD = {
-    "zh": {"number": "文号", "issuer": "发文机关", "date": "日期", "via": "仅见于转引", "outside": "外部公开文件（全国性法律政策或公开转载），核实情况见下",
+    "zh": {"number": "文号", "issuer": "发文机关", "date": "日期", "via": "仅见于转引",
+           "outside": "外部公开文件（全国性法律政策或公开转载），核实情况见下",
            "attribution": "文号与省份来自公开转载，文件文本本身未载明", "rules": "编码该条款的规则", "text": "条款原文",
            "index": "规则目录", "checked": "核实情况", "url": "读到文本的地址",
-           "local": "省级和州市文件", "national": "全国性法律、政策和裁判", "whole": "（条款序号未载明）", "clause": "条款", "none": "（未载明）"},
+           "local": "省级和州市文件", "national": "全国性法律、政策和裁判", "whole": "（条款序号未载明）",
+           "clause": "条款", "none": "（未载明）"},
     "en": {"number": "Document number", "issuer": "Issuer", "date": "Date", "via": "known only through its quotation in",
            "outside": "a public document from outside the provincial texts (national law or policy, or a republication); "
                       "how it was checked is below",
            "attribution": "the document number and province come from a public republication; the text itself prints "
                           "neither",
-           "rules": "Rules that encode this clause", "text": "Clause text", "index": "Rule catalogue", "checked": "Verification", "url": "Where the text was read",
+           "rules": "Rules that encode this clause", "text": "Clause text", "index": "Rule catalogue",
+           "checked": "Verification", "url": "Where the text was read",
            "local": "Provincial and prefectural documents", "national": "National law, policy and court decisions",
            "whole": "(no clause number printed)", "clause": "Clause", "none": "(not printed)"},
 }

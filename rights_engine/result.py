@@ -39,7 +39,7 @@ class Citation(_Model):
         None, description="where the 文号/issuer/date come from when the source text does not print them"
     )
     force: Optional[Force] = None
-    basis: bool = Field(False, description="a national policy text that the provincial or prefectural citation "
+    basis: bool = Field(default=False, description="a national policy text that the provincial or prefectural citation "
                         "before it implements (the local text leads; this is its basis)")
 
 
