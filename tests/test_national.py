@@ -49,7 +49,8 @@ def _national(result: Result) -> dict[str, list[Any]]:
 @pytest.mark.parametrize("category", sorted(PROFILES))
 def test_every_province_gets_the_national_policy_for_its_category(engine: Engine, category: str) -> None:
     for province in PROVINCES:
-        result = engine.evaluate({**PROFILES[category], "work_province": province}, as_of=DAY)
+        result = engine.evaluate({**PROFILES[category], "work_province": province, "occupation": "delivery_rider"},
+                                 as_of=DAY)
         assert result.classification.category == category, province
         national = _national(result)
         assert EXPECTED[category] <= set(national), (province, EXPECTED[category] - set(national))
@@ -62,7 +63,8 @@ def test_every_province_gets_the_national_policy_for_its_category(engine: Engine
 
 
 def test_the_national_texts_say_how_they_were_checked(engine: Engine) -> None:
-    result = engine.evaluate({**PROFILES["incomplete_labor_relation"], "work_province": "广东省"}, as_of=DAY)
+    result = engine.evaluate({**PROFILES["incomplete_labor_relation"], "work_province": "广东省",
+                              "occupation": "delivery_rider"}, as_of=DAY)
     checked = {c.source_id: c.verification for cs in _national(result).values() for c in cs}
     assert checked["mohrss-2023-rest-pay-guide"] == "verified"  # read on a government site
     assert checked["mohrss-2021-56"] == "republication"  # only news reports quoting it were read
@@ -137,3 +139,13 @@ def test_the_pilot_is_never_extended_beyond_the_text(engine: Engine) -> None:
         assert not _pilot(engine, province, day, category="labor_relation"), province  # 工伤保险 instead
         freight = _pilot(engine, province, day, occupation="truck_driver")  # 同城货运 only: cannot be known
         assert freight and all(e.status == "pending" for e in freight), province
+
+
+def test_the_rest_guide_keeps_to_its_scope(engine: Engine) -> None:
+    """第二条: platform 网约服务 tasks (配送、出行、运输、家政服务…): not a live streamer, not a civil relation."""
+    streamer = engine.evaluate({**PROFILES["labor_relation"], "work_province": "广东省", "occupation": "live_streamer"},
+                               as_of=DAY)
+    assert not any(c.source_id == "mohrss-2023-rest-pay-guide" for e in streamer.entitlements for c in e.citations)
+    unknown = engine.evaluate({**PROFILES["labor_relation"], "work_province": "广东省"}, as_of=DAY)
+    guide = [e for e in unknown.entitlements if any(c.source_id == "mohrss-2023-rest-pay-guide" for c in e.citations)]
+    assert guide and all(e.status == "pending" and "occupation" in e.needs for e in guide)
