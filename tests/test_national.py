@@ -20,7 +20,8 @@ EXPANSION_2025 = ["天津市", "河北省", "辽宁省", "浙江省", "安徽省
                   "宁夏回族自治区"]
 LATER = [p for p in PROVINCES if p not in PILOT_2022 + EXPANSION_2025]
 WITH_PROVINCIAL_TEXT = ("湖南省", "湖北省", "云南省")
-NATIONAL_SOURCES = ("mohrss-2021-56", "mohrss-2023-rest-pay-guide", "mohrss-2024-reply-54", "mohrss-2025-24")
+NATIONAL_SOURCES = ("mohrss-2021-56", "mohrss-2023-6", "mohrss-2023-rest-pay-guide", "mohrss-2024-reply-54",
+                    "mohrss-2025-24")
 
 PROFILES: dict[str, dict[str, Any]] = {
     "labor_relation": {"engagement": "labor_contract", "receives_pension": False},
@@ -35,7 +36,8 @@ EXPECTED = {
     "labor_relation": {"safety.no_unsafe_targets", "algorithm.industry_labour_standards", "rest.rest_arrangements",
                        "rest.working_time_counting", "rest.maximum_working_time"},
     "incomplete_labor_relation": {"safety.no_unsafe_targets", "algorithm.industry_labour_standards",
-                                  "rest.rest_arrangements", "rest.working_time_counting", "rest.maximum_working_time"},
+                                  "rest.rest_arrangements", "rest.working_time_counting", "rest.maximum_working_time",
+                                  "contract.written_agreement"},
     "civil_relation": {"safety.no_unsafe_targets", "algorithm.industry_labour_standards"},
 }
 DAY = dt.date(2026, 6, 1)
