@@ -613,11 +613,15 @@ _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
 
 
 def _mark_basis(citations: list[Citation]) -> list[Citation]:
-    """Where a provincial or prefectural text grants the entitlement, the national policy citations after it are
-    its basis (``basis=True``): one entitlement, the local text first."""
-    if not any(c.source_kind in _LOCAL_KINDS for c in citations):
+    """Where a provincial or prefectural text grants the entitlement, it leads (its citations first, in their order)
+    and the national policy citations after it are its basis (``basis=True``): one entitlement, the local text
+    first — also when the local text is cited beside a national rule (a province's notice dating a national pilot)."""
+    local = [c for c in citations if c.source_kind in _LOCAL_KINDS]
+    if not local:
         return citations
-    return [c.model_copy(update={"basis": True}) if c.source_kind == "national_policy" else c for c in citations]
+    rest = [c.model_copy(update={"basis": True}) if c.source_kind == "national_policy" else c
+            for c in citations if c.source_kind not in _LOCAL_KINDS]
+    return local + rest
 
 
 def _one_year_after(day: dt.date) -> dt.date:

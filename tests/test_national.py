@@ -125,7 +125,17 @@ def test_the_2025_expansion_starts_on_1_july_2025(engine: Engine, province: str)
     assert national and all(c.verification == "republication" for c in national)  # the list is as reported
 
 
-@pytest.mark.parametrize("province", LATER)
+def test_guizhou_starts_on_1_july_2026_by_its_own_notice(engine: Engine) -> None:
+    assert not _pilot(engine, "贵州省", dt.date(2026, 6, 30))
+    (on,) = _pilot(engine, "贵州省", dt.date(2026, 7, 1))
+    assert on.status == "applies"
+    first, *rest = on.citations
+    assert first.source_id == "guizhou-2025-oip" and first.verification == "verified" and not first.basis
+    assert {c.source_id for c in rest if c.basis} == {"mohrss-2025-24", "mohrss-2021-56"}
+    assert not engine.evaluate({"work_province": "贵州省"}, as_of=dt.date(2026, 7, 1)).coverage.covered
+
+
+@pytest.mark.parametrize("province", [p for p in LATER if p != "贵州省"])
 def test_the_2026_extension_is_pending_for_want_of_a_date(engine: Engine, province: str) -> None:
     before = _pilot(engine, province, dt.date(2025, 12, 31))
     assert bool(before) is (province in WITH_PROVINCIAL_TEXT) and all(e.status == "pending" for e in before)
@@ -139,7 +149,7 @@ def test_the_pilot_is_never_extended_beyond_the_text(engine: Engine) -> None:
     for province in PILOT_2022 + EXPANSION_2025 + LATER:
         assert not _pilot(engine, province, day, occupation="courier"), province  # 快递 is not named
         assert not _pilot(engine, province, day, category="labor_relation"), province  # 工伤保险 instead
-        freight = _pilot(engine, province, day, occupation="truck_driver")  # 同城货运 only: cannot be known
+        freight = _pilot(engine, province, dt.date(2026, 7, 1), occupation="truck_driver")  # 同城货运 only
         assert freight and all(e.status == "pending" for e in freight), province
 
 

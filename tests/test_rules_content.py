@@ -60,7 +60,7 @@ def test_every_provision_of_the_checklist_is_cited(rulebase: RuleBase) -> None:
     missing = [(sid, entry) for entry, sid, rules in table if not rules]
     assert not missing
     assert len([1 for entry, _, _ in table if entry.get("scope") != "national"]) == 66
-    assert len([1 for entry, _, _ in table if entry.get("scope") == "national"]) == 9
+    assert len([1 for entry, _, _ in table if entry.get("scope") == "national"]) == 10
 
 
 def test_source_ids_are_the_canonical_ones(rulebase: RuleBase) -> None:
