@@ -89,8 +89,14 @@ def _choices(rb: RuleBase, field: str, lang: str) -> list[dict[str, object]]:
 FIRST_FIELDS = ("work_province", "work_city", "occupation", "engagement")
 
 
-_covered: IdentityMemo[RuleBase, frozenset[str]] = IdentityMemo(
-    lambda rb: frozenset(r.jurisdiction.province for r in rb.rules if r.jurisdiction.province), limit=64)
+def _provinces_with_own_rules(rb: RuleBase) -> frozenset[str]:
+    """Provinces whose own (provincial or prefectural) documents are in the rule base, and those with rules of a
+    city: there the city can change what applies."""
+    own = {r.jurisdiction.province for r in rb.rules if r.jurisdiction.prefecture and r.jurisdiction.province}
+    return frozenset(own | set(rb.covered))
+
+
+_covered: IdentityMemo[RuleBase, frozenset[str]] = IdentityMemo(_provinces_with_own_rules, limit=64)
 
 
 def ask_order(rb: RuleBase, result_questions: Sequence[Question], known: Mapping[str, object],

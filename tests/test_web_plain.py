@@ -76,7 +76,8 @@ def scan(engine: Engine, text: str, result: Result, where: str) -> None:
     for n in result.not_granted or ():
         for f in n.failed:
             assert f.condition not in text, f"{where}: condition {f.condition!r}"
-    assert not re.search(r"[a-z_]+ (==|!=|in|not in) [\"\[\d]", text), f"{where}: condition code"
+    code = re.search(r"\b[a-z_]+ (==|!=|>=|<=) [\"\d]|\b[a-z]+_[a-z_]+ (in|not in) \[", text)
+    assert code is None, f"{where}: condition code {code.group(0)!r}"
 
 
 def _profile(path: Path) -> dict[str, object]:
