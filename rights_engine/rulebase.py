@@ -344,7 +344,7 @@ def _refuse_aliases(loader: _UniqueKeyLoader, parent: Any, index: Any) -> Any:
     """No anchors and aliases (``&a`` / ``*a``): the rule base never needs them, and a few nested aliases expand
     into billions of nodes (an "alias bomb") that hang whatever walks the data."""
     if loader.check_event(yaml.events.AliasEvent):
-        event = loader.peek_event()
+        event = loader.peek_event()  # type: ignore[no-untyped-call]
         raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not allowed in the rule base",
                                           event.start_mark)
     return yaml.composer.Composer.compose_node(loader, parent, index)
