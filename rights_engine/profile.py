@@ -48,6 +48,8 @@ Problem = Literal[
     "unfair_rules",
 ]
 
+#: The languages of messages and results.
+Lang = Literal["zh", "en"]
 _PlaceName = Optional[str]
 MIN_DATE = dt.date(1990, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
@@ -72,20 +74,22 @@ class WorkerProfile(BaseModel, metaclass=_RaisesProfileError):
     """What is known about one worker. Every field is optional; ``None`` means unknown."""
 
     # hide_input_in_errors: a ValidationError from WorkerProfile(...) itself must not quote the worker either.
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, hide_input_in_errors=True)
+    # json_schema_extra: every field's JSON Schema carries its question in zh and en (rules/questions.yaml).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, hide_input_in_errors=True,
+                              json_schema_extra=lambda schema, cls: describe_profile_schema(schema))
 
-    as_of: Optional[dt.date] = Field(None, description="the day the question is asked about")
-    work_province: _PlaceName = Field(None, max_length=64, description="就业地 province")
-    work_city: _PlaceName = Field(None, max_length=64, description="就业地 city / prefecture")
-    hukou_province: _PlaceName = Field(None, max_length=64, description="户籍地 province")
-    hukou_city: _PlaceName = Field(None, max_length=64)
-    residence_province: _PlaceName = Field(None, max_length=64, description="居住登记地 province")
-    residence_city: _PlaceName = Field(None, max_length=64)
+    as_of: Optional[dt.date] = Field(default=None, description="the day the question is asked about")
+    work_province: _PlaceName = Field(default=None, max_length=64, description="就业地 province")
+    work_city: _PlaceName = Field(default=None, max_length=64, description="就业地 city / prefecture")
+    hukou_province: _PlaceName = Field(default=None, max_length=64, description="户籍地 province")
+    hukou_city: _PlaceName = Field(default=None, max_length=64, description="户籍地 city / prefecture")
+    residence_province: _PlaceName = Field(default=None, max_length=64, description="居住登记地 province")
+    residence_city: _PlaceName = Field(default=None, max_length=64, description="居住登记地 city / prefecture")
     occupation: Optional[Occupation] = None
-    engagement: Optional[Engagement] = Field(None, description="what was signed or agreed")
+    engagement: Optional[Engagement] = Field(default=None, description="what was signed or agreed")
     counterparty: Optional[Counterparty] = None
     managed_by: Optional[Counterparty] = Field(
-        None, description="the company that actually manages and pays the worker, when not the one that signed"
+        default=None, description="the company that actually manages and pays the worker, when not the one that signed"
     )
     platform_manages_work: Optional[bool] = None
     can_refuse_orders: Optional[bool] = None
@@ -96,9 +100,9 @@ class WorkerProfile(BaseModel, metaclass=_RaisesProfileError):
     work_is_core_business: Optional[bool] = None
     long_term_continuous: Optional[bool] = None
     main_income_source: Optional[bool] = None
-    daily_hours: Optional[float] = Field(None, ge=0, le=24, allow_inf_nan=False)
-    weekly_hours: Optional[float] = Field(None, ge=0, le=168, allow_inf_nan=False)
-    age: Optional[int] = Field(None, ge=0, le=130)
+    daily_hours: Optional[float] = Field(default=None, ge=0, le=24, allow_inf_nan=False)
+    weekly_hours: Optional[float] = Field(default=None, ge=0, le=168, allow_inf_nan=False)
+    age: Optional[int] = Field(default=None, ge=0, le=130)
     gender: Optional[Gender] = None
     receives_pension: Optional[bool] = None
     outdoor_work: Optional[bool] = None
@@ -106,9 +110,9 @@ class WorkerProfile(BaseModel, metaclass=_RaisesProfileError):
     works_statutory_holidays: Optional[bool] = None
     pension_enrolled: Optional[Enrolment] = None
     medical_enrolled: Optional[Enrolment] = None
-    has_children: Optional[bool] = Field(None, description="has children of school age")
+    has_children: Optional[bool] = Field(default=None, description="has children of school age")
     problems: Optional[list[Problem]] = Field(
-        None, max_length=16, description="problems met; [] = none, null = not asked"
+        default=None, max_length=16, description="problems met; [] = none, null = not asked"
     )
 
     @model_validator(mode="before")
@@ -231,8 +235,8 @@ def message(code: str, lang: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _choice_labels() -> dict[str, dict[str, tuple[str, str]]]:
-    """field -> value -> (zh, en) label, from the questions of rules/questions.yaml (the words the intake uses)."""
+def _questions() -> dict[str, Any]:
+    """rules/questions.yaml as plain data (the question and choice labels the intake uses); {} if unreadable."""
     import yaml
 
     from .rulebase import default_root
@@ -241,8 +245,46 @@ def _choice_labels() -> dict[str, dict[str, tuple[str, str]]]:
         data = yaml.safe_load((default_root() / "questions.yaml").read_text(encoding="utf-8"))
     except Exception:  # pragma: no cover - the labels are a courtesy; the values are listed anyway
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+#: The fields that have no question of their own (the intake asks them with another field).
+_OWN_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "as_of": ("问题针对的日期（YYYY-MM-DD；不填：今天）", "the day the question is asked about (YYYY-MM-DD; absent: today)"),
+    "hukou_city": ("你的户口（户籍）在哪个城市？", "In which city is your household registration (hukou)?"),
+    "residence_city": ("你的居住登记（居住证）在哪个城市？", "In which city is your residence registered?"),
+}
+
+
+def field_description(name: str) -> tuple[str, str]:
+    """(zh, en) description of a profile field: its question in rules/questions.yaml."""
+    question = _questions().get(name)
+    if isinstance(question, dict) and question.get("zh") and question.get("en"):
+        return str(question["zh"]), str(question["en"])
+    return _OWN_DESCRIPTIONS.get(name, ("", ""))
+
+
+def describe_profile_schema(schema: dict[str, Any]) -> None:
+    """Fill a WorkerProfile JSON Schema in place: every property described in zh and en (``description`` is
+    "zh / en"; ``x-description`` has both), enum values with their labels (``x-labels``), ``null`` = unknown."""
+    schema["description"] = ("一名劳动者的已知情况。每一项都可不填；null 或不填表示不清楚，绝不表示“否”。 / What is known "
+                             "about one worker. Every field is optional; null or absent means unknown, never no.")
+    labels = _choice_labels()
+    for name, prop in schema.get("properties", {}).items():
+        zh, en = field_description(name)
+        if not (zh and en):
+            continue
+        prop["description"] = f"{zh} / {en}"
+        prop["x-description"] = {"zh": zh, "en": en}
+        if name in labels:
+            prop["x-labels"] = {value: {"zh": z, "en": e} for value, (z, e) in labels[name].items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _choice_labels() -> dict[str, dict[str, tuple[str, str]]]:
+    """field -> value -> (zh, en) label, from the questions of rules/questions.yaml (the words the intake uses)."""
     labels: dict[str, dict[str, tuple[str, str]]] = {}
-    for name, question in (data or {}).items():
+    for name, question in _questions().items():
         choices = question.get("choices") if isinstance(question, dict) else None
         if isinstance(choices, dict):
             labels[name] = {str(v): (str(t.get("zh", "")), str(t.get("en", ""))) for v, t in choices.items()
