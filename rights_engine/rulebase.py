@@ -185,6 +185,7 @@ class CoverageEntry(_Strict):
     clause: Optional[str] = None
     topic: Topic
     grants: Optional[str] = None  # a reading aid, not legal text
+    scope: Optional[Literal["national"]] = None  # the "national" branch's marker of national provisions
 
 
 class RuleFile(_Strict):
