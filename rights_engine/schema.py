@@ -15,7 +15,8 @@ from .result import Result
 
 Which = Literal["profile", "result"]
 
-#: "Model.field" -> (zh, en). Every field of every model of the result has one (a test checks it).
+#: "Model.field" -> (zh, en). Every field of every model of the result has one (a test checks it); a new result
+#: field gets its line here, then ``rights-engine schema result --output docs/schema/result.schema.json``.
 RESULT_FIELDS: dict[str, tuple[str, str]] = {
     "Result.lang": ("结果文字的语言", "language of the result's text"),
     "Result.classification": ("用工关系的认定", "how the working relationship is classified"),
@@ -67,6 +68,19 @@ RESULT_FIELDS: dict[str, tuple[str, str]] = {
     "Amount.currency": ("币种", "currency"),
     "Amount.months": ("适用的月份", "the months it is paid for"),
     "Amount.display": ("按结果语言排版的金额", "formatted in the result's language"),
+    "Amount.verification": ("数额的核实程度（verified：见于所引原文）", "how the figure was checked (verified: in the quote)"),
+    "Amount.months_verification": ("月份的核实程度（月份来自所引原文之外时）",
+                                   "how the months were checked, when they come from outside the quote"),
+    "Entitlement.outside_facts": ("所引原文之外的日期、名单、数额，各附核实程度",
+                                  "dates, lists and figures from outside the quoted texts, each with how it was checked"),
+    "OutsideFact.what": ("哪一类事实：数额、月份、起止日期、名单、范围、付款方、文件", "what kind of fact: amount, months, "
+                         "valid_from, valid_to, date, list, scope, payer, document"),
+    "OutsideFact.text": ("该事实的说明", "the fact in words"),
+    "OutsideFact.verification": ("核实程度", "how it was checked"),
+    "OutsideFact.source_id": ("该事实所依据的来源", "the source it comes from"),
+    "Citation.basis": ("地方文件所依据的国家政策（地方条文在前）",
+                       "a national policy text that the local citation before it implements"),
+    "Citation.via_title": ("转引该文件的来源的标题", "title of the text that quotes this source"),
     "Claim.owed_by": ("义务人", "who owes it"),
     "Claim.channels": ("求助渠道", "where to turn"),
     "Claim.place": ("在何地主张：就业地、户籍地……", "where to claim it: place of work, hukou place, …"),
