@@ -43,16 +43,22 @@ def test_the_seed_texts_are_vendored_whole() -> None:
             assert normalise(paragraph) in normalise(vendored)
 
 
-def test_the_checklist_copy_is_the_spec() -> None:
+def test_the_checklist_contains_the_spec() -> None:
+    """rules/coverage.yaml is the spec's checklist, plus national provisions (marked ``scope: national``)."""
     if not (SHARED_SPEC / "coverage.yaml").exists():
         pytest.skip("../shared is not beside the checkout")
-    def provisions(path: Path) -> dict[str, list[tuple[object, object]]]:
-        # The clause and topic of each entry: the spec's copy leaves `grants` unquoted, so YAML splits its commas
+
+    def provisions(path: Path) -> dict[str, list[tuple[object, object, object]]]:
+        # Clause, topic and scope of each entry: the spec's copy leaves `grants` unquoted, so YAML splits its commas
         # into stray keys, which our copy (checked strictly at load) quotes.
         data = yaml.safe_load(path.read_text("utf-8"))
-        return {sid: [(e.get("clause"), e.get("topic")) for e in entries] for sid, entries in data.items()}
+        return {sid: [(e.get("clause"), e.get("topic"), e.get("scope")) for e in entries] for sid, entries in data.items()}
 
-    assert provisions(ROOT / "rules" / "coverage.yaml") == provisions(SHARED_SPEC / "coverage.yaml")
+    ours, spec = provisions(ROOT / "rules" / "coverage.yaml"), provisions(SHARED_SPEC / "coverage.yaml")
+    for sid, entries in spec.items():
+        assert ours.get(sid) == entries, sid  # every source of the spec, entry for entry, in the same order
+    extra = [entry for sid, entries in ours.items() if sid not in spec for entry in entries]
+    assert all(scope == "national" for _, _, scope in extra)
 
 
 def test_every_provision_of_the_checklist_is_cited(rulebase: RuleBase) -> None:
