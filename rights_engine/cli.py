@@ -384,6 +384,8 @@ def _schema(args: argparse.Namespace) -> int:
 def _test(args: argparse.Namespace) -> int:
     from .cases import CaseFileError, run_files
 
+    for name in args.files:  # a FIFO would block, a directory is no case file
+        open_regular_file(name).close()
     try:
         return EXIT_OK if run_files(args.files, sys.stdout, backend=args.backend, root=args.root) else EXIT_RULEBASE
     except CaseFileError as exc:

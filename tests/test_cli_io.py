@@ -115,7 +115,8 @@ def test_help_exits_0() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-@pytest.mark.parametrize("command", [["evaluate", "{}"], ["interview", "--profile", "{}"], ["batch", "{}", "out.csv"]])
+@pytest.mark.parametrize("command", [["evaluate", "{}"], ["interview", "--profile", "{}"], ["batch", "{}", "out.csv"],
+                                     ["test", "{}"]])
 def test_a_fifo_is_refused_without_blocking(tmp_path: Path, command: list[str]) -> None:
     fifo = tmp_path / ("p.csv" if command[0] == "batch" else "p.json")
     os.mkfifo(fifo)
@@ -126,7 +127,8 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path, command: list[str]) 
     assert "not a regular file" in err
 
 
-@pytest.mark.parametrize("command", [["evaluate", "{}"], ["interview", "--profile", "{}"], ["batch", "{}", "o.csv"]])
+@pytest.mark.parametrize("command", [["evaluate", "{}"], ["interview", "--profile", "{}"], ["batch", "{}", "o.csv"],
+                                     ["test", "{}"]])
 def test_a_directory_is_refused(tmp_path: Path, command: list[str]) -> None:
     folder = tmp_path / "d.csv"
     folder.mkdir()
