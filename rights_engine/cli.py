@@ -34,6 +34,11 @@ DESCRIPTION = ("Which labour and social-insurance rights apply to a Chinese gig 
                "grants each one.")
 
 
+EPILOG = ("Exit codes: 0 ok (also when the reader of the output goes away); 1 a broken rule base, a failed test case "
+          "or an uncited provision; 2 bad input, or output that cannot be written; 3 an internal error (please "
+          "report it).")
+
+
 class InputError(Exception):
     """Bad command-line input (file, JSON, date)."""
 
@@ -107,7 +112,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rights-engine", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="rights-engine", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"rights-engine {__version__}",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -105,10 +105,11 @@ def test_every_option_has_help_and_the_help_has_no_markup() -> None:
         assert text.endswith("\n")
 
 
-def test_help_exits_0() -> None:
+def test_help_exits_0_and_documents_the_exit_codes() -> None:
     for args in (["--help"], ["evaluate", "--help"], ["batch", "-h"]):
         code, out, _ = _main(*args)
         assert code == 0 and out.startswith("usage:")
+    assert "Exit codes: 0 ok" in " ".join(_main("--help")[1].split())
 
 
 # -- input files -------------------------------------------------------------------------------------------------
