@@ -272,8 +272,9 @@ class RuleBase:
     schema: Mapping[str, FactSpec]
     coverage: Mapping[str, tuple[Mapping[str, Any], ...]]
     digest: str
-    provinces: frozenset[str] = field(default_factory=frozenset)
+    provinces: frozenset[str] = field(default_factory=frozenset)  # provinces some rule is placed in
     questions: Mapping[str, QuestionDef] = field(default_factory=dict)
+    covered: frozenset[str] = field(default_factory=frozenset)  # provinces a provincial or prefectural text covers
 
     @functools.cached_property
     def newest_source_date(self) -> Optional[dt.date]:
@@ -294,7 +295,7 @@ class RuleBase:
                 groups.setdefault(r.spec.entitlement, []).append(r)
         return Selection(
             province,
-            province in self.provinces,
+            province in self.covered,
             tuple(r for r in chosen if r.spec.kind in ("classify", "factor")),
             stage2,
             tuple((ent, tuple(rs)) for ent, rs in groups.items()),
@@ -509,11 +510,14 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     _check_contradictions(rules)
     _check_complexity(rules, schema)
     coverage = _load_coverage(base, sources)
-    _check_complete(base, coverage, [rf.source for _, rf in files])
+    _check_complete(base, coverage, rules)
     digest = _digest(base, [p for p, _ in files])
     provinces = frozenset(r.jurisdiction.province for r in rules if r.jurisdiction.province)
+    # a province is covered when a provincial (or prefectural) document speaks for it; national rules placed by
+    # province (the occupational-injury pilot) give it rules of its own but do not make it covered
+    covered = frozenset(r.source.jurisdiction.province for r in rules if r.source.jurisdiction.province)
     return RuleBase(base, sources, texts, raw_texts, entitlements, channels, tuple(rules), schema, coverage, digest,
-                    provinces, questions)
+                    provinces, questions, covered)
 
 
 def _yaml_files(base: Path, suffixes: tuple[str, ...] = (".yaml",)) -> list[Path]:
@@ -556,17 +560,16 @@ def _load_coverage(base: Path, sources: Mapping[str, Source]) -> dict[str, tuple
     return coverage
 
 
-def _check_complete(base: Path, coverage: Mapping[str, Any], rule_sources: Sequence[str]) -> None:
-    """The manifest check: coverage.yaml names every source document the rule base must cover, and each has
-    its rule file. A rule file that is missing, or in a directory that went missing, fails the load instead
-    of silently leaving a province with national law only."""
-    present = set(rule_sources)
-    expected = sorted(coverage)
-    missing = [sid for sid in expected if sid not in present]
+def _check_complete(base: Path, coverage: Mapping[str, Any], rules: Sequence[Rule]) -> None:
+    """The manifest check: coverage.yaml names every source document the rule base must cover, and some rule cites
+    each (in its own rule file, or beside another source's clause). A rule file that is missing, or in a directory
+    that went missing, fails the load instead of silently leaving a province with national law only."""
+    cited = {r.source.id for r in rules} | {c.source.id for r in rules for c in r.citations}
+    missing = [sid for sid in coverage if sid not in cited]
     if missing:
-        raise RuleBaseError(f"{_rel(base, base)}: no rule file for {', '.join(missing)} (every source of coverage.yaml "
-                            "and every seed document has one rule file with `source: <id>`; a deleted or "
-                            "unreadable directory?)")
+        raise RuleBaseError(f"{_rel(base, base / 'coverage.yaml')}: no rule cites {', '.join(missing)} (every source "
+                            "of the checklist has its rule file, `source: <id>`: a missing file or a deleted "
+                            "directory?)")
 
 
 def _check_complexity(rules: Sequence[Rule], schema: Mapping[str, FactSpec]) -> None:
