@@ -68,6 +68,9 @@ class Jurisdiction(_Strict):
     country: Optional[str] = None
     province: Optional[str] = None
     prefecture: Optional[str] = None
+    #: provincial-level divisions where a national rule does not apply (mainland law is not the law of the
+    #: special administrative regions: 基本法 of 香港 and 澳门)
+    excludes: list[str] = Field(default_factory=list)
 
     def label(self) -> str:
         return self.prefecture or self.province or self.country or ""
@@ -289,6 +292,7 @@ class RuleBase:
             r
             for r in self.rules
             if r.valid_on(day) and (r.jurisdiction.province is None or r.jurisdiction.province == province)
+            and province not in r.jurisdiction.excludes
         ]
         stage2 = tuple(r for r in chosen if r.spec.kind in ("entitlement", "reason"))
         groups: dict[str, list[Rule]] = {}
