@@ -581,9 +581,9 @@ def _build_rule(
                   rule_file.via)  # the window must stand in the document's own text
         campaign_until = campaign.until
         valid_to = min(valid_to, campaign_until) if valid_to else campaign_until
-    for i, fact in enumerate(spec.outside_facts):
-        if fact.source is not None and fact.source not in sources:
-            raise fail(f"outside_facts[{i}]", f"unknown source id {fact.source!r}")
+    for i, outside in enumerate(spec.outside_facts):
+        if outside.source is not None and outside.source not in sources:
+            raise fail(f"outside_facts[{i}]", f"unknown source id {outside.source!r}")
     if valid_from and valid_to and valid_from > valid_to:
         raise fail("valid_to", "ends before it starts")
     return Rule(spec, rel, source, jurisdiction, valid_from, valid_to, condition, tuple(citations),

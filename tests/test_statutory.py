@@ -103,7 +103,8 @@ def test_no_written_contract_gives_double_pay(engine: Engine) -> None:
 
 
 def test_part_time_has_its_own_floor(engine: Engine) -> None:
-    """劳动合同法 第七十二条: 「不得低于…最低小时工资标准」「结算支付周期最长不得超过十五日」; 工伤保险条例 第二条: 「全部职工」."""
+    """劳动合同法 第七十二条: 「不得低于…最低小时工资标准」「结算支付周期最长不得超过十五日」;
+    工伤保险条例 第二条: 「全部职工」."""
     result = engine.evaluate({"work_province": "北京市", "occupation": "courier", "engagement": "part_time_contract",
                               "daily_hours": 3, "weekly_hours": 18, "receives_pension": False}, as_of=TODAY)
     assert result.classification.employment_mode == "part_time"
@@ -182,7 +183,8 @@ def test_the_special_action_leaves_the_report_after_february_2022(engine: Engine
 
 
 # -- nothing beyond the cited text --------------------------------------------------------------------
-_DETAIL = re.compile(r"\d+(?:\.\d+)?%?|百分之[一二三四五六七八九十百]+|[一二三四五六七八九十两]+(?:个月|小时|日|天|年|元|倍|周岁)")
+_DETAIL = re.compile(r"\d+(?:\.\d+)?%?|百分之[一二三四五六七八九十百]+"
+                     r"|[一二三四五六七八九十两]+(?:个月|小时|日|天|年|元|倍|周岁)")
 #: references, not details: 文号, decree numbers, ISO dates and years of a document, clause numbers in brackets
 _REFERENCE = re.compile(r"〔\d{4}〕\d+号|第\d+号|\d{4}-\d{2}-\d{2}|\d{4}年|[（(]\d+[)）]")
 #: specific terms found in one document's text and, before this review, shown under others'
