@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from rights_engine.engine import Engine
 from rights_engine.places import province_names
 from rights_engine.result import Entitlement, Result
-from rights_engine.rulebase import RuleBase
+from rights_engine.rulebase import RuleBase, RuleBaseError, default_root, load
 from rights_engine.textnorm import normalise
 
 TODAY = dt.date(2026, 11, 30)
@@ -319,3 +321,27 @@ def test_flexible_employment_registration_place_is_not_the_business_registration
     places = {r.id: r.spec.claim.place for r in rulebase.rules if r.source.id == "hunan-2021-24" and r.spec.claim}
     assert places["hunan-2021-24.pension.flexible_worker_employee_scheme.registration"] == "flexible_registration_place"
     assert places["hunan-2021-24.pension.flexible_worker_employee_scheme.individual_business"] == "registration_place"
+
+
+# -- the loader checks the new keys --------------------------------------------------------------------
+def _broken_copy(tmp_path: Path, rel: str, old: str, new: str) -> Path:
+    root = tmp_path / "rules"
+    shutil.copytree(default_root(), root)
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    return root
+
+
+def test_a_campaign_window_must_stand_in_the_documents_own_text(tmp_path: Path) -> None:
+    root = _broken_copy(tmp_path, "hunan/hunan-2021-special-action.yaml", "quote: 本次专项行动实施时间为2021年8月-2022年2月",
+                        "quote: 本次专项行动实施时间为2021年8月-2023年2月")
+    with pytest.raises(RuleBaseError, match="campaign"):
+        load(root)
+
+
+def test_an_outside_fact_must_name_a_registered_source(tmp_path: Path) -> None:
+    root = _broken_copy(tmp_path, "hubei/hubei-2022-measures.yaml", "source: spc-guiding-238", "source: spc-guiding-999")
+    with pytest.raises(RuleBaseError, match="outside_facts"):
+        load(root)
