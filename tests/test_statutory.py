@@ -194,12 +194,22 @@ _TERMS = ("创业补贴", "创业担保贷款", "最严算法", "停止作业", 
           "保证金", "湘就业", "饮水", "如厕", "充电", "心理疏导", "送清凉", "计件单价", "抽成", "行业工会", "区域工会",
           "交通安全", "岗位推荐", "性别、民族、年龄", "不受户籍限制")
 #: reviewed plain-language paraphrases: (text id, detail) -> why it may stand without being in the quote
-_ALLOWED: dict[tuple[str, str], str] = {}
+_ALLOWED: dict[tuple[str, str], str] = {
+    ("hunan-2024-reply-0677.injury.occupational_injury_protection", "6"):
+        "「截至2024年6月」 is the reply's own date (2024-06-04, in the registry), not a detail of the measure",
+}
+#: a sentence that says where its detail comes from and how well it was checked states an outside fact openly
+_MARKED = ("转载", "未核实", "未能核实", "未见")
 
 
 def _details(text: str) -> set[str]:
-    bare = _REFERENCE.sub("", text)
-    return set(_DETAIL.findall(bare)) | {t for t in _TERMS if t in text}
+    found: set[str] = set()
+    for sentence in re.split(r"[。；]", text):
+        if any(mark in sentence for mark in _MARKED):
+            continue
+        bare = _REFERENCE.sub("", sentence)
+        found |= set(_DETAIL.findall(bare)) | {t for t in _TERMS if t in sentence}
+    return found
 
 
 def _quoted(rule: Any) -> str:
@@ -210,6 +220,7 @@ def test_details_detector_finds_figures_and_terms() -> None:
     assert _details("产假98天，难产的增加15天") == {"98", "15"}
     assert _details("不低于工资的百分之三百；一年内") == {"百分之三百", "一年"}
     assert _details("可以网上办、掌上办（人社部发〔2025〕24号，2025-07-01）") == {"网上办", "掌上办"}
+    assert _details("据公开报道（转载），由平台按单缴费。产假98天") == {"98"}
 
 
 def test_no_summary_or_note_states_a_detail_outside_the_clauses_it_cites(rulebase: RuleBase) -> None:
