@@ -274,6 +274,11 @@ def test_hubei_pay_is_urged_not_owed_to_an_incomplete_worker(engine: Engine) -> 
     pay = _ent(result, "pay.full_timely_payment")
     assert pay.force == "mandatory" and _cites(pay, "civil-code", "第五百零九条")
     assert pay.claim and pay.claim.owed_by and pay.claim.owed_by.id != "employer"
+    # 「企业应支付高于正常工作时间劳动报酬的合理报酬」: owed by the enterprise, which is no 用人单位 here
+    holiday = _ent(engine.evaluate({**INCOMPLETE, "work_province": "湖北省", "work_city": "武汉市",
+                                    "works_statutory_holidays": True}, as_of=TODAY), "pay.holiday_premium")
+    assert holiday.claim and holiday.claim.owed_by and holiday.claim.owed_by.id != "employer"
+    assert not _cites(holiday, "labor-law")
 
 
 def test_hubei_commercial_insurance_is_not_a_legal_duty(engine: Engine) -> None:
