@@ -24,10 +24,10 @@ from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml  # noqa: E402
+import yaml
 
-from rights_engine.engine import Engine  # noqa: E402
-from rights_engine.facts import INDICATOR_FIELDS  # noqa: E402
+from rights_engine.engine import Engine
+from rights_engine.facts import INDICATOR_FIELDS
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "published_cases.yaml"
 
@@ -80,9 +80,7 @@ def main() -> None:
             c = engine.evaluate(profile, lang="en").classification
             certainty[getattr(c, "certainty", "open") if c.category != "undetermined" else "open"] += 1
             category[c.category] += 1
-        n = args.profiles
-
-        def share(counter: Counter[str], key: str) -> str:
+        def share(counter: Counter[str], key: str, n: int = args.profiles) -> str:
             return f"{100 * counter[key] / n:7.1f}%"
 
         print(f"{k:>3} {share(certainty, 'settled')} {share(certainty, 'likely')} {share(certainty, 'open')}   "

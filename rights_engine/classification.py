@@ -197,7 +197,7 @@ def plan_of(rules: Sequence[Rule]) -> Plan:
 
 def weigh(plan: Plan, truths: Mapping[str, Truth]) -> Weighing:
     score = low = high = toward = against = 0
-    for rule, w in zip(plan.factors, plan.weights):
+    for rule, w in zip(plan.factors, plan.weights, strict=True):
         t = truths.get(rule.id)
         if t is True:
             score += w

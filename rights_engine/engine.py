@@ -410,7 +410,7 @@ class _Builder:
         caveats = [self.reason(r, "note", caveat=True) for fact in ("category", "employment_mode", "employer")
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
-        form = _CONTRACT_FORMS.get(form_key)  # type: ignore[arg-type]
+        form = _CONTRACT_FORMS.get(form_key)
         return Classification(
             category=category,  # type: ignore[arg-type]
             employment_mode=mode,  # type: ignore[arg-type]
