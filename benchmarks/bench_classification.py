@@ -49,16 +49,18 @@ def verdict(engine: Engine, case: dict[str, Any], profile: dict[str, Any]) -> st
     """agree | undetermined | opposite | other (a different non-labour category or employer)."""
     result = engine.evaluate(profile, lang="en").classification
     decision = case["decision"]
+    labour = result.category == "labor_relation"
+    if decision.get("respondent_only"):
+        # the decision only rejects the respondent platform as employer
+        return "opposite" if labour and result.employer == "platform" else "agree"
     if result.category == "undetermined":
         return "undetermined"
-    labour = result.category == "labor_relation"
     if decision["labor_relation"]:
         if not labour:
             return "opposite"
         return "agree" if not decision.get("employer") or result.employer == decision["employer"] else "other"
     if labour:
-        only_platform = decision.get("category") is None and case.get("hard")
-        return "agree" if only_platform and result.employer != "platform" else "opposite"
+        return "opposite"
     return "agree" if not decision.get("category") or result.category == decision["category"] else "other"
 
 

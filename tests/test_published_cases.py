@@ -25,17 +25,18 @@ CASES: list[dict[str, Any]] = yaml.safe_load(
 def verdict(engine: Engine, case: dict[str, Any], profile: dict[str, Any]) -> str:
     result = engine.evaluate(profile, lang="en").classification
     decision = case["decision"]
+    labour = result.category == "labor_relation"
+    if decision.get("respondent_only"):
+        # the decision only rejects the respondent platform as employer
+        return "opposite" if labour and result.employer == "platform" else "agree"
     if result.category == "undetermined":
         return "undetermined"
-    labour = result.category == "labor_relation"
     if decision["labor_relation"]:
         if not labour:
             return "opposite"
         return "agree" if not decision.get("employer") or result.employer == decision["employer"] else "other"
     if labour:
-        # a decision that only rejects a labour relation with the respondent platform
-        only_platform = decision.get("category") is None and case.get("hard")
-        return "agree" if only_platform and result.employer != "platform" else "opposite"
+        return "opposite"
     return "agree" if not decision.get("category") or result.category == decision["category"] else "other"
 
 
