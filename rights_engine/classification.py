@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ._memo import IdentityMemo
-from .backends.python import atom_truths, evaluate
+from .backends.python import Predicate, atom_truths, compile_condition
+from .conditions import Node
 from .conditions import fields as cond_fields
 from .facts import CLASSIFICATION_FACTS, FactSpec
 from .factset import FactValue, FactValues, Truth
@@ -96,6 +97,15 @@ class Derived:
 
     def values(self) -> dict[str, frozenset[object]]:
         return {fact: d.possible for fact, d in self.decisions.items()}
+
+
+#: Compiled predicates by the identity of a rule's condition (conditions live as long as their rule base).
+_predicates: IdentityMemo[Node, Predicate] = IdentityMemo(compile_condition, limit=4096)
+
+
+def evaluate(node: Node, facts: FactValues) -> Truth:
+    """The three-valued truth of one condition (the python backend's semantics, compiled once per condition)."""
+    return _predicates(node)(facts)
 
 
 def unknown_fields(rule: Rule, facts: FactValues) -> list[str]:
@@ -324,31 +334,59 @@ def _open_fields(plan: Plan, decision: Decision, facts: FactValues, schema: Mapp
     return out
 
 
+def _best_at(plan: Plan, truths: Mapping[str, Truth], score: int) -> Optional[Rule]:
+    """The first band that surely holds at ``score`` (as :func:`weigh` picks ``best``)."""
+    for a, b, inside in plan.segments:
+        if (a is None or score >= a) and (b is None or score <= b):
+            for i in inside:
+                if truths.get(plan.bands[i].id) is True:
+                    return plan.bands[i]
+            return None
+    return None
+
+
 def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec],
              best: Optional[str], weighing: Optional[Weighing]) -> tuple[Change, ...]:
-    """Each unknown fact whose answer alone would change the best-supported category (to a category)."""
-    domain = schema["category"].domain
+    """Each unknown fact whose answer alone would change the best-supported category (to a category).
+
+    Only the rules that read the fact are evaluated again; the score moves by the weights of the factors the
+    answer makes true (they were unknown, so they counted for nothing).
+    """
+    gates = plan.lists[0][1]
+    weights = dict(zip((r.id for r in plan.factors), plan.weights, strict=True))
     out: list[tuple[int, int, Change]] = []
     for order, (f, readers) in enumerate(plan.readers.items()):
         spec = schema.get(f)
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
+        reads_gates = any(r in gates for r in readers)
+        changed = dict(facts)
         seen: set[str] = set()
         for value in spec.domain:
-            changed = dict(facts)
             changed[f] = frozenset([value])
             new_truths = dict(truths)
+            shift = 0
             for rule in readers:
-                new_truths[rule.id] = evaluate(rule.condition, changed)
-            _decision, new_best, new_weighing = _category(plan, new_truths, domain)
+                truth = evaluate(rule.condition, changed)
+                new_truths[rule.id] = truth
+                if truth is True and rule.id in weights and truths.get(rule.id) is not True:
+                    shift += weights[rule.id]
+            new_best: Optional[str] = None
+            decided = False
+            if reads_gates or weighing is None:
+                decision = _walk("category", gates, new_truths, (), fill=False)
+                if decision.deciding is not None:
+                    new_best, decided = str((decision.deciding.spec.derives or {})["category"]), True
+            if not decided and weighing is not None:
+                band = _best_at(plan, new_truths, weighing.score + shift)
+                new_best = str((band.spec.derives or {})["category"]) if band else None
+            elif not decided:  # a gate decided before; the answer did not open the weighing
+                continue
             if new_best is None or new_best == best or new_best in seen:
                 continue
             seen.add(new_best)
-            if new_weighing is None or weighing is None:
-                shift = 100
-            else:
-                shift = abs(new_weighing.score - weighing.score)
-            out.append((-shift, order, Change(f, value, new_best, shift)))
+            move = 100 if decided else abs(shift)
+            out.append((-move, order, Change(f, value, new_best, move)))
     out.sort(key=lambda item: (item[0], item[1]))
     return tuple(c for _s, _o, c in out)
 

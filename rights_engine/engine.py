@@ -19,8 +19,8 @@ from typing import Any, NamedTuple, Optional
 
 from . import __version__
 from ._memo import IdentityMemo
-from .backends.python import PythonBackend, atom_truths, evaluate
-from .classification import Derived, Weighing, derive, unknown_fields, with_derived
+from .backends.python import PythonBackend, atom_truths
+from .classification import Derived, Weighing, derive, evaluate, unknown_fields, with_derived
 from .conditions import fields as cond_fields
 from .conditions import render
 from .facts import PROBLEMS
