@@ -452,7 +452,9 @@ class _Builder:
     def _condition_text(self, field: str, value: object) -> str:
         """The answer in words: the reason of the factor it makes true, else the question and the choice."""
         facts = {field: frozenset([value])}
-        for r in self.derived_factors():
+        for r in self.rb.rules:  # every factor, whatever the day: the text is cached across days
+            if r.spec.kind != "factor":
+                continue
             if r.spec.reason and set(cond_fields(r.condition)) == {field} and evaluate(r.condition, facts) is True:
                 return r.spec.reason.get(self.lang)
         question = self.rb.questions.get(field)
@@ -465,9 +467,6 @@ class _Builder:
         else:
             answer = str(value)
         return _("“{question}” is “{answer}”", self.lang, question=label, answer=answer)
-
-    def derived_factors(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.selection.stage1 if r.spec.kind == "factor")
 
     def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
         needs = tuple(self.needs(r)) if caveat else None  # a caveat names the unknown facts behind it
