@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from itertools import compress, repeat
 from operator import is_not
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Union
 
 from . import __version__
 from ._memo import IdentityMemo
@@ -27,7 +27,7 @@ from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS, _, format_amount, format_date
 from .intake import field_label
-from .profile import FieldError, Places, ProfileError, WorkerProfile, message, parse_profile
+from .profile import FieldError, Lang, Places, ProfileError, WorkerProfile, as_of_argument, message, parse_profile
 from .questions import rank_questions
 from .result import (
     Amount,
@@ -214,15 +214,12 @@ class Engine:
 
     # -- evaluation -------------------------------------------------------------------------------
     def evaluate(
-        self, profile: Any, as_of: Optional[dt.date] = None, lang: str = "zh", explain: bool = False
+        self, profile: Any, as_of: Optional[Union[dt.date, str]] = None, lang: Lang = "zh", explain: bool = False
     ) -> Result:
         if lang not in LANGS:
             raise ProfileError([FieldError("lang", "bad_lang", message("bad_lang", "en"))])
         worker, places = parse_profile(profile, lang)
-        if as_of is not None and not isinstance(as_of, dt.date):
-            raise ProfileError([FieldError("as_of", "date_type", message("date_type", lang))])
-        if isinstance(as_of, dt.datetime):  # a date subclass that does not compare with dates
-            as_of = as_of.date()
+        as_of = as_of_argument(as_of, lang)  # a date, an ISO date string, or None / pd.NaT (unknown)
         day = as_of or worker.as_of or dt.date.today()
         province = places.work.province if places.work else None
         selection = self.selection(province, day)
@@ -278,11 +275,21 @@ class _Plan(NamedTuple):
     reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
 
 
+def _local_first(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules of one entitlement with the provincial and prefectural texts first (in their order), then the
+    national ones: the local text leads and the national policy reads as its basis."""
+    return tuple(sorted(rules, key=_is_national_source))
+
+
+def _is_national_source(rule: Rule) -> bool:
+    return rule.source.jurisdiction.province is None
+
+
 def _plan(rb: RuleBase, selection: Selection) -> _Plan:
     groups = [
         _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
                (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
-        for ent_id, rules in selection.groups
+        for ent_id, rules in ((ent_id, _local_first(rules)) for ent_id, rules in selection.groups)
     ]
     singles = tuple(g for g in groups if len(g.rules) == 1)
     return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
@@ -539,7 +546,7 @@ class _Builder:
             id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
             summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
             needs=list(needs), amount=amount, claim=self.claim(contributing),
-            citations=self.citations(contributing), notes=list(dict.fromkeys(notes)),
+            citations=_mark_basis(self.citations(contributing)), notes=list(dict.fromkeys(notes)),
             addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
             rule_ids=[r.id for r in contributing],
         )
@@ -661,6 +668,21 @@ class _Builder:
                 self.texts.provenances.clear()
             self.texts.provenances[key] = found
         return found
+
+
+_LOCAL_KINDS = frozenset(("provincial", "prefectural"))
+
+
+def _mark_basis(citations: list[Citation]) -> list[Citation]:
+    """Where a provincial or prefectural text grants the entitlement, it leads (its citations first, in their order)
+    and the national policy citations after it are its basis (``basis=True``): one entitlement, the local text
+    first — also when the local text is cited beside a national rule (a province's notice dating a national pilot)."""
+    local = [c for c in citations if c.source_kind in _LOCAL_KINDS]
+    if not local:
+        return citations
+    rest = [c.model_copy(update={"basis": True}) if c.source_kind == "national_policy" else c
+            for c in citations if c.source_kind not in _LOCAL_KINDS]
+    return local + rest
 
 
 def _one_year_after(day: dt.date) -> dt.date:
