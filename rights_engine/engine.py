@@ -39,6 +39,7 @@ from .result import (
     Entitlement,
     FailedCondition,
     NotGranted,
+    OutsideFact,
     ProblemReport,
     Provenance,
     Reason,
@@ -53,6 +54,7 @@ _PLACE_LABELS = {
     "hukou_place": "at the hukou place (户籍地)",
     "residence_place": "at the place of residence registration (居住登记地)",
     "registration_place": "at the place of registration (注册登记地)",
+    "flexible_registration_place": "at the place where you registered as a flexible worker (灵活就业登记地)",
     "any": "at the place the text names (see the citation)",
 }
 _CONTRACT_FORMS = {
@@ -540,14 +542,22 @@ class _Builder:
         if amount_rule and amount_rule.spec.amount:
             a = amount_rule.spec.amount
             amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
-                            display=format_amount(a.value, a.unit, self.lang, a.months))
+                            display=format_amount(a.value, a.unit, self.lang, a.months),
+                            verification=a.verification, months_verification=a.months_verification)
         notes = [n for r in contributing for n in self.rule_notes(r)]
+        # a campaign measure ends with its campaign, unless a standing rule grants the same thing
+        ends = [r.campaign_until for r in contributing]
+        valid_until = None if any(end is None for end in ends) else max(e for e in ends if e is not None)
+        outside = [OutsideFact(what=f.what, text=f.text.get(self.lang), verification=f.verification,
+                               source_id=f.source)
+                   for r in contributing for f in r.spec.outside_facts]
         return Entitlement(
             id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
             summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
             needs=list(needs), amount=amount, claim=self.claim(contributing),
             citations=_mark_basis(self.citations(contributing)), notes=list(dict.fromkeys(notes)),
             addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
+            valid_until=valid_until, outside_facts=list({(f.what, f.text): f for f in outside}.values()),
             rule_ids=[r.id for r in contributing],
         )
 
