@@ -16,6 +16,7 @@ from ..places import resolve as resolve_place
 from ..profile import Places, WorkerProfile
 from ..rulebase import RuleBase, Selection, load
 from ._compile import NOT_EVALUATED, STATUS, Group, Outputs, Plan
+from ._errors import diagnose, flat_errors, refused, with_messages
 from ._normalise import (
     BAD,
     ERRORS,
@@ -24,9 +25,11 @@ from ._normalise import (
     PROVINCES,
     ROW,
     PlaceResolver,
+    _is_string,
     decode_problems,
     errors_column,
     fast_path,
+    null_spellings,
     slow_path,
 )
 
@@ -170,15 +173,12 @@ class BatchEvaluator:
     def _evaluate(self, table: pl.DataFrame, as_of: Optional[dt.date], columns: Sequence[str], lang: str
                   ) -> pl.DataFrame:
         raw = table.select([c for c in table.columns if c in FIELDS]).with_row_index(ROW)
-        if "problems" in raw.columns and raw.schema["problems"] in (pl.String, pl.Categorical):
+        if "problems" in raw.columns and _is_string(raw.schema["problems"]):
             raw = raw.with_columns(decode_problems(raw.get_column("problems")))
         canon = fast_path(raw, self._places, self.rulebase.schema)
-        errors: dict[int, Any] = {}
-        suspicious = canon.get_column(BAD)
-        if suspicious.any():
-            clean, errors = slow_path(raw.filter(suspicious), lang)
-            if clean.height:
-                canon = _patch(canon, fast_path(clean, self._places, self.rulebase.schema))
+        errors: Optional[pl.DataFrame] = None
+        if canon.get_column(BAD).any():
+            canon, errors = self._refused(raw, canon, lang)
         day = pl.lit(as_of, dtype=pl.Date) if as_of is not None else pl.col("as_of").fill_null(dt.date.today())
         canon = canon.with_columns(day.alias(DAY))
         period = self._boundaries.search_sorted(canon.get_column(DAY), side="right").cast(pl.Int32)
@@ -186,7 +186,7 @@ class BatchEvaluator:
         canon = canon.with_columns((province * self._periods + period).alias(GROUP))
         plan = self.plan(canon.get_column(GROUP).unique().to_list())
         result = plan.apply(canon.lazy()).collect()
-        if errors:
+        if errors is not None:
             bad = canon.get_column(BAD)
             statuses = set(self.outputs.entitlements)
             result = result.with_columns(
@@ -199,6 +199,39 @@ class BatchEvaluator:
         if columns:
             result = table.select(columns).hstack(result.get_columns())
         return result
+
+    def _refused(self, raw: pl.DataFrame, canon: pl.DataFrame, lang: str
+                 ) -> tuple[pl.DataFrame, Optional[pl.DataFrame]]:
+        """The rows the strict fast path refused: those that may hold another common spelling (a null spelling, a
+        text yes/no or number) read again leniently, the rest diagnosed column by column, and only the undecided
+        ones validated one by one. Returns the canonical columns with the rows that turned out good put in
+        place, and the errors as a flat table (None: no errors)."""
+        schema = self.rulebase.schema
+        bad = canon.get_column(BAD)
+        sub, changed = null_spellings(raw.filter(bad))
+        sub_canon = canon.filter(bad)
+        retry = changed if changed is not None else pl.repeat(False, sub.height, eager=True)
+        for f in FIELDS.values():  # text where a yes/no or a number is wanted: spellings the strict pass skips
+            if f.kind in ("bool", "float", "int") and f.name in sub.columns and _is_string(sub.schema[f.name]):
+                retry = retry | refused(sub, sub_canon, f)
+        if retry.any():
+            second = fast_path(sub.filter(retry), self._places, schema, lenient=True)
+            good = ~second.get_column(BAD)
+            canon = _patch(canon, second.filter(good))
+            sub_canon = _replace_rows(sub_canon, second)
+            keep = ~sub_canon.get_column(BAD)
+            sub, sub_canon = sub.filter(~keep), sub_canon.filter(~keep)
+        if not sub.height:
+            return canon, None
+        flat, undecided = diagnose(sub, sub_canon, self._places)
+        parts = [flat]
+        if undecided.any():
+            clean, errors = slow_path(sub.filter(undecided), lang)
+            if clean.height:
+                canon = _patch(canon, fast_path(clean, self._places, schema, lenient=True))
+            parts.append(flat_errors(errors))
+        flat = pl.concat(parts)
+        return canon, (with_messages(flat, lang) if flat.height else None)
 
     def evaluate(self, table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
                  lang: str = "zh") -> Any:
@@ -214,6 +247,13 @@ def _patch(canon: pl.DataFrame, clean: pl.DataFrame) -> pl.DataFrame:
     patched = [canon.get_column(c).scatter(at, clean.get_column(c).cast(canon.schema[c]))
                if c != ROW else canon.get_column(c) for c in canon.columns]
     return pl.DataFrame(patched)
+
+
+def _replace_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the rows of ``rows`` (matched by ``ROW``; both in ``ROW`` order) replaced."""
+    at = frame.get_column(ROW).search_sorted(rows.get_column(ROW)).cast(pl.Int64)
+    return pl.DataFrame([frame.get_column(c).scatter(at, rows.get_column(c).cast(frame.schema[c]))
+                         if c != ROW else frame.get_column(c) for c in frame.columns])
 
 
 def to_polars(table: Any) -> tuple[pl.DataFrame, str]:
