@@ -45,7 +45,10 @@ SLICE = 1 << 19
 
 
 class BatchInputError(ValueError):
-    """The table as a whole cannot be evaluated (an unknown column, a bad option). Rows never raise this."""
+    """The table or file as a whole cannot be evaluated: an unknown column or none of the profile's, a bad option,
+    a file that cannot be read (a duplicate header, ragged rows, text not UTF-8, a corrupt Parquet file). Its
+    message is one line naming the problem, never a value from the table. Bad rows never raise it: they are
+    reported in their ``errors`` column. The ``batch`` command exits with code 2 on it."""
 
 
 class BatchEvaluator:
@@ -150,6 +153,9 @@ class BatchEvaluator:
         clash = [c for c in columns if c in self.result_schema()]
         if clash:
             raise BatchInputError(f"these columns would clash with result columns: {', '.join(clash)}")
+        if not any(c in FIELDS for c in names):
+            raise BatchInputError("the table has no profile column (occupation, work_province, age, …): "
+                                  "check the header and the separator")
         unknown = [c for c in names if c not in FIELDS and c not in columns]
         if unknown:
             raise BatchInputError(
