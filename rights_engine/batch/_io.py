@@ -117,7 +117,11 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK) -> Iterator[pl.Data
         scan = pl.scan_parquet(path)
         offset = 0
         for size in chunk_sizes(count_rows(path), chunk_size):
-            yield scan.slice(offset, size).collect()
+            try:
+                chunk = scan.slice(offset, size).collect()
+            except pl.exceptions.PolarsError:
+                raise _unreadable_parquet(path) from None
+            yield chunk
             offset += size
         return
     import pyarrow as pa
