@@ -225,13 +225,33 @@ def decode_problems(col: pl.Series) -> pl.Series:
     """A text column of problems (CSV): a JSON-style array ``["deposit", "no_rest"]`` or ``deposit;no_rest``
     (``;``, ``,``, ``|`` or spaces between ids); ``[]`` is no problem, a null cell or a spelling of "unknown" (an
     empty text, ``NA``, … :data:`NULL_TEXTS`) is unknown. (Dask's default string conversion turns a list column
-    into such text: it is read back the same way.)"""
-    stripped = col.cast(pl.String).str.strip_chars()
-    known: pl.Expr = pl.when(~stripped.str.to_lowercase().is_in(NULL_TEXTS)).then(stripped)
-    text = known.str.strip_prefix("[").str.strip_suffix("]")
-    items = text.str.replace_all(r"[\"']", "").str.replace_all(r"[;,|\s]+", "\x1f").str.split("\x1f")
+    into such text: it is read back the same way.)
+
+    The commonest forms, ids between semicolons and ``[]``, are split at once; a cell with anything else in it
+    (an item that is not a problem id) is decoded in full."""
+    text = col.cast(pl.String)
+    frame = pl.DataFrame({"t": text})
+    none = pl.lit(pl.Series([[]], dtype=pl.List(pl.String))).first()
+    quick = frame.select(pl.when(pl.col("t") == "[]").then(none).otherwise(pl.col("t").str.split(";")).alias("items"))
+    kind = pl.Enum(list(FIELDS["problems"].values))
+    odd = quick.select(pl.col("items").cast(pl.List(kind), strict=False).list.eval(pl.element().is_null())
+                       .list.any().fill_null(False)).to_series()
+    if not odd.any():
+        return quick.get_column("items").alias(col.name)
+    full = _decode_problems_fully(text.filter(odd))
+    # each odd row's place among the odd ones (lists cannot be scattered into place)
+    position = (odd.cast(pl.Int64).cum_sum() - 1).clip(lower_bound=0)
+    return pl.select(pl.when(pl.lit(odd)).then(pl.lit(full).gather(pl.lit(position)))
+                     .otherwise(pl.lit(quick.get_column("items")))).to_series().alias(col.name)
+
+
+def _decode_problems_fully(text: pl.Series) -> pl.Series:
+    stripped = text.str.strip_chars()
+    known = pl.when(~stripped.str.to_lowercase().is_in(NULL_TEXTS)).then(stripped)
+    body = known.str.strip_prefix("[").str.strip_suffix("]")
+    items = body.str.replace_all(r"[\"']", "").str.replace_all(r"[;,|\s]+", "\x1f").str.split("\x1f")
     cleaned = pl.select(items.list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_bytes() > 0)))
-    return cleaned.to_series().alias(col.name)
+    return cleaned.to_series()
 
 
 def null_spellings(raw: pl.DataFrame) -> tuple[pl.DataFrame, Optional[pl.Series]]:
