@@ -19,14 +19,28 @@ from .textnorm import normalise
 _NUM = "[一二三四五六七八九十]"
 _LABEL = re.compile(rf"[（(]{_NUM}+[）)]|{_NUM}+、|{_NUM}是|第[一二三四五六七八九十百]+条")
 _HEAD = {
-    "zh": {"number": "文号", "issuer": "发文机关", "date": "日期", "via": "仅见于转引", "outside": "种子文件以外的文件",
-           "attribution": "文号与省份来自公开转载，种子文本未载明", "rules": "编码该条款的规则", "text": "条款原文",
-           "index": "规则目录", "whole": "（全文）", "clause": "条款", "none": "（未载明）"},
+    "zh": {"number": "文号", "issuer": "发文机关", "date": "日期", "via": "仅见于转引",
+           "outside": "外部公开文件（全国性法律政策或公开转载），核实情况见下",
+           "attribution": "文号与省份来自公开转载，文件文本本身未载明", "rules": "编码该条款的规则", "text": "条款原文",
+           "index": "规则目录", "checked": "核实情况", "url": "读到文本的地址",
+           "local": "省级和州市文件", "national": "全国性法律、政策和裁判", "whole": "（条款序号未载明）",
+           "clause": "条款", "none": "（未载明）"},
     "en": {"number": "Document number", "issuer": "Issuer", "date": "Date", "via": "known only through its quotation in",
-           "outside": "a document from outside the seeds",
-           "attribution": "the document number and province come from a public republication, not the seed text",
+           "outside": "a public document from outside the provincial texts (national law or policy, or a republication); "
+                      "how it was checked is below",
+           "attribution": "the document number and province come from a public republication; the text itself prints "
+                          "neither",
            "rules": "Rules that encode this clause", "text": "Clause text", "index": "Rule catalogue",
-           "whole": "(whole text)", "clause": "Clause", "none": "(not printed)"},
+           "checked": "Verification", "url": "Where the text was read",
+           "local": "Provincial and prefectural documents", "national": "National law, policy and court decisions",
+           "whole": "(no clause number printed)", "clause": "Clause", "none": "(not printed)"},
+}
+
+
+_VERIFICATION = {
+    "zh": {"verified": "已核实（官方文本）", "republication": "公开转载（未见官方文本）", "unverified": "未核实"},
+    "en": {"verified": "verified (official text)", "republication": "republication (no official text seen)",
+           "unverified": "unverified"},
 }
 
 
@@ -63,6 +77,9 @@ def _source_page(rb: RuleBase, source: Source, rules: Sequence[Rule], lang: str)
         lines.append(f"- {h['via']} `{source.quoted_in}`")
     if source.outside_seeds:
         lines.append(f"- {h['outside']}")
+        lines.append(f"- {h['checked']}: {_VERIFICATION[lang][source.verification]}")
+        if source.url:
+            lines.append(f"- {h['url']}: <{source.url}>")
     if source.attribution == "republication":
         lines.append(f"- {h['attribution']}")
     lines.append("")
@@ -98,12 +115,17 @@ def build(rb: RuleBase) -> dict[str, str]:
     pages: dict[str, str] = {}
     for lang in ("zh", "en"):
         index = [f"# {_HEAD[lang]['index']}", ""]
-        for source in rb.sources.values():
-            rules = [r for r in rb.rules if any(c.source.id == source.id for c in r.citations)]
-            if not rules:
-                continue
-            pages[f"{lang}/{source.id}.md"] = _source_page(rb, source, rules, lang)
-            index.append(f"- [{source.title}]({source.id}.md) — {source.document_number or ''} ({len(rules)})")
+        for national in (False, True):
+            index += [f"## {_HEAD[lang]['national' if national else 'local']}", ""]
+            for source in rb.sources.values():
+                if (source.jurisdiction.province is None) is not national:
+                    continue
+                rules = [r for r in rb.rules if any(c.source.id == source.id for c in r.citations)]
+                if not rules:
+                    continue
+                pages[f"{lang}/{source.id}.md"] = _source_page(rb, source, rules, lang)
+                index.append(f"- [{source.title}]({source.id}.md) — {source.document_number or ''} ({len(rules)})")
+            index.append("")
         pages[f"{lang}/README.md"] = "\n".join(index) + "\n"
     return pages
 

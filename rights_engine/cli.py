@@ -186,12 +186,17 @@ def _coverage(args: argparse.Namespace) -> int:
     rb = load(args.root)
     table = covered_provisions(rb)
     missing = 0
-    for entry, source, rule_ids in table:
-        mark = "✓" if rule_ids else "✗"
-        missing += not rule_ids
-        clause = entry.get("clause") or "(whole text)"
-        print(f"{mark} {source} {clause} [{entry.get('topic')}]: {', '.join(rule_ids) or 'NOT CITED'}")
-    print(f"{len(table) - missing}/{len(table)} provisions cited")
+    parts = (("Provincial and prefectural documents", False), ("National policy documents", True))
+    for heading, national in parts:
+        rows = [row for row in table if (row[0].get("scope") == "national") is national]
+        print(f"== {heading} ==")
+        for entry, source, rule_ids in rows:
+            mark = "✓" if rule_ids else "✗"
+            missing += not rule_ids
+            clause = entry.get("clause") or "(no clause number)"
+            print(f"{mark} {source} {clause} [{entry.get('topic')}]: {', '.join(rule_ids) or 'NOT CITED'}")
+        print(f"{sum(1 for row in rows if row[2])}/{len(rows)} provisions cited")
+    print(f"{len(table) - missing}/{len(table)} provisions cited in all")
     return EXIT_OK if not missing else EXIT_RULEBASE
 
 

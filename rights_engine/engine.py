@@ -275,11 +275,21 @@ class _Plan(NamedTuple):
     reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
 
 
+def _local_first(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules of one entitlement with the provincial and prefectural texts first (in their order), then the
+    national ones: the local text leads and the national policy reads as its basis."""
+    return tuple(sorted(rules, key=_is_national_source))
+
+
+def _is_national_source(rule: Rule) -> bool:
+    return rule.source.jurisdiction.province is None
+
+
 def _plan(rb: RuleBase, selection: Selection) -> _Plan:
     groups = [
         _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
                (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
-        for ent_id, rules in selection.groups
+        for ent_id, rules in ((ent_id, _local_first(rules)) for ent_id, rules in selection.groups)
     ]
     singles = tuple(g for g in groups if len(g.rules) == 1)
     return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
@@ -475,7 +485,7 @@ class _Builder:
             id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
             summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
             needs=list(needs), amount=amount, claim=self.claim(contributing),
-            citations=self.citations(contributing), notes=list(dict.fromkeys(notes)),
+            citations=_mark_basis(self.citations(contributing)), notes=list(dict.fromkeys(notes)),
             addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
             rule_ids=[r.id for r in contributing],
         )
@@ -597,6 +607,21 @@ class _Builder:
                 self.texts.provenances.clear()
             self.texts.provenances[key] = found
         return found
+
+
+_LOCAL_KINDS = frozenset(("provincial", "prefectural"))
+
+
+def _mark_basis(citations: list[Citation]) -> list[Citation]:
+    """Where a provincial or prefectural text grants the entitlement, it leads (its citations first, in their order)
+    and the national policy citations after it are its basis (``basis=True``): one entitlement, the local text
+    first — also when the local text is cited beside a national rule (a province's notice dating a national pilot)."""
+    local = [c for c in citations if c.source_kind in _LOCAL_KINDS]
+    if not local:
+        return citations
+    rest = [c.model_copy(update={"basis": True}) if c.source_kind == "national_policy" else c
+            for c in citations if c.source_kind not in _LOCAL_KINDS]
+    return local + rest
 
 
 def _one_year_after(day: dt.date) -> dt.date:

@@ -39,6 +39,8 @@ class Citation(_Model):
         None, description="where the 文号/issuer/date come from when the source text does not print them"
     )
     force: Optional[Force] = None
+    basis: bool = Field(default=False, description="a national policy text that the provincial or prefectural citation "
+                        "before it implements (the local text leads; this is its basis)")
 
 
 class Amount(_Model):

@@ -248,8 +248,9 @@ class RuleBase:
     schema: Mapping[str, FactSpec]
     coverage: Mapping[str, tuple[Mapping[str, Any], ...]]
     digest: str
-    provinces: frozenset[str] = field(default_factory=frozenset)
+    provinces: frozenset[str] = field(default_factory=frozenset)  # provinces some rule is placed in
     questions: Mapping[str, QuestionDef] = field(default_factory=dict)
+    covered: frozenset[str] = field(default_factory=frozenset)  # provinces a provincial or prefectural text covers
 
     @functools.cached_property
     def newest_source_date(self) -> Optional[dt.date]:
@@ -270,7 +271,7 @@ class RuleBase:
                 groups.setdefault(r.spec.entitlement, []).append(r)
         return Selection(
             province,
-            province in self.provinces,
+            province in self.covered,
             tuple(r for r in chosen if r.spec.kind in ("classify", "factor")),
             stage2,
             tuple((ent, tuple(rs)) for ent, rs in groups.items()),
@@ -446,8 +447,11 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     coverage = {sid: tuple(items or ()) for sid, items in (coverage_data or {}).items()}
     digest = _digest(base, [p for p, _ in files])
     provinces = frozenset(r.jurisdiction.province for r in rules if r.jurisdiction.province)
+    # a province is covered when a provincial (or prefectural) document speaks for it; national rules placed by
+    # province (the occupational-injury pilot) give it rules of its own but do not make it covered
+    covered = frozenset(r.source.jurisdiction.province for r in rules if r.source.jurisdiction.province)
     return RuleBase(base, sources, texts, raw_texts, entitlements, channels, tuple(rules), schema, coverage, digest,
-                    provinces, questions)
+                    provinces, questions, covered)
 
 
 def _failing_rule_id(data: Any, exc: ValidationError) -> str:

@@ -230,13 +230,14 @@ def test_rules_selected_once_per_group_and_compiled_once(rulebase: RuleBase) -> 
             for p in places for d in days for _ in range(3)]
     table = _table(rows)
     first = evaluator.evaluate_polars(table)
-    # uncovered provinces and an unknown one share the national rules: 3 province keys x 3 periods
-    assert evaluator.selected_groups == 3 * 3 and evaluator.compiled_plans == 1
+    # every province now has rules of its own (the occupational-injury pilot places national rules by province);
+    # an unknown province gets the national rules only: 5 province keys x 3 periods
+    assert evaluator.selected_groups == 5 * 3 and evaluator.compiled_plans == 1
     second = evaluator.evaluate_polars(pl.concat([table, table]))
-    assert evaluator.selected_groups == 9 and evaluator.compiled_plans == 1
+    assert evaluator.selected_groups == 15 and evaluator.compiled_plans == 1
     assert second.head(table.height).equals(first)
     evaluator.evaluate_polars(table.head(3))  # only 湖南省 in 2020: a smaller plan, no new selection
-    assert evaluator.selected_groups == 9 and evaluator.compiled_plans == 2
+    assert evaluator.selected_groups == 15 and evaluator.compiled_plans == 2
     _check_rows(first, rows, rulebase, None)
     for i, day in enumerate(rulebase.boundaries()):
         assert evaluator.period_day(i + 1) == day
@@ -248,7 +249,7 @@ def test_a_prepared_plan_serves_tables_with_at_least_half_its_groups(rulebase: R
     groups = len(prepared.all_groups())
     days = [dt.date(2020, 1, 1), *rulebase.boundaries()]
     rows = [{"work_province": p, "as_of": d, "occupation": "courier", "engagement": "labor_contract",
-             "outdoor_work": True} for p in ("湖南省", "湖北省", "云南省", "广东省") for d in days]
+             "outdoor_work": True} for p in sorted(rulebase.provinces) for d in days]  # every province has rules
     assert len({(r["work_province"], r["as_of"]) for r in rows}) * 2 >= groups
     mixed = prepared.evaluate_polars(_table(rows))
     assert prepared.compiled_plans == 1  # the prepared plan, masked per row

@@ -1,0 +1,163 @@
+"""The national policy layer: every province gets the national provisions for its relation category, cited word for
+word with how the text was checked; a provincial restatement and its national basis make one entitlement; the
+occupational-injury pilot is dated per province by the notices that could be checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from rights_engine.engine import Engine
+from rights_engine.places import province_names
+from rights_engine.result import Result
+
+PROVINCES = [p for p in province_names() if p not in ("香港特别行政区", "澳门特别行政区", "台湾省")]
+PILOT_2022 = ["北京市", "上海市", "江苏省", "广东省", "海南省", "重庆市", "四川省"]
+EXPANSION_2025 = ["天津市", "河北省", "辽宁省", "浙江省", "安徽省", "福建省", "山东省", "湖北省", "广西壮族自治区",
+                  "宁夏回族自治区"]
+LATER = [p for p in PROVINCES if p not in PILOT_2022 + EXPANSION_2025]
+WITH_PROVINCIAL_TEXT = ("湖南省", "湖北省", "云南省")
+NATIONAL_SOURCES = ("mohrss-2021-56", "mohrss-2023-6", "mohrss-2023-rest-pay-guide", "mohrss-2024-reply-54",
+                    "mohrss-2025-24")
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "labor_relation": {"engagement": "labor_contract", "receives_pension": False},
+    "incomplete_labor_relation": {"engagement": "cooperation_agreement", "platform_manages_work": True,
+                                  "can_refuse_orders": True, "sets_own_hours": True,
+                                  "must_be_online_min_hours": False, "receives_pension": False},
+    "civil_relation": {"engagement": "cooperation_agreement", "platform_manages_work": False,
+                       "subject_to_penalties": False, "receives_pension": False},
+}
+#: the national provisions each category gets (rest and working time: the 2023 guide, not for civil relations)
+EXPECTED = {
+    "labor_relation": {"safety.no_unsafe_targets", "algorithm.industry_labour_standards", "rest.rest_arrangements",
+                       "rest.working_time_counting", "rest.maximum_working_time"},
+    "incomplete_labor_relation": {"safety.no_unsafe_targets", "algorithm.industry_labour_standards",
+                                  "rest.rest_arrangements", "rest.working_time_counting", "rest.maximum_working_time",
+                                  "contract.written_agreement"},
+    "civil_relation": {"safety.no_unsafe_targets", "algorithm.industry_labour_standards"},
+}
+DAY = dt.date(2026, 6, 1)
+
+
+def _national(result: Result) -> dict[str, list[Any]]:
+    return {e.id: [c for c in e.citations if c.source_id in NATIONAL_SOURCES] for e in result.entitlements
+            if any(c.source_id in NATIONAL_SOURCES for c in e.citations)}
+
+
+@pytest.mark.parametrize("category", sorted(PROFILES))
+def test_every_province_gets_the_national_policy_for_its_category(engine: Engine, category: str) -> None:
+    for province in PROVINCES:
+        result = engine.evaluate({**PROFILES[category], "work_province": province, "occupation": "delivery_rider"},
+                                 as_of=DAY)
+        assert result.classification.category == category, province
+        national = _national(result)
+        assert EXPECTED[category] <= set(national), (province, EXPECTED[category] - set(national))
+        if category == "civil_relation":
+            assert not any(c.source_id == "mohrss-2023-rest-pay-guide" for cs in national.values() for c in cs)
+        for ent_id, citations in national.items():
+            for c in citations:
+                assert c.quote and c.source_kind == "national_policy", (province, ent_id)
+                assert c.verification in ("verified", "republication"), (province, ent_id, c.source_id)
+
+
+def test_the_national_texts_say_how_they_were_checked(engine: Engine) -> None:
+    result = engine.evaluate({**PROFILES["incomplete_labor_relation"], "work_province": "广东省",
+                              "occupation": "delivery_rider"}, as_of=DAY)
+    checked = {c.source_id: c.verification for cs in _national(result).values() for c in cs}
+    assert checked["mohrss-2023-rest-pay-guide"] == "verified"  # read on a government site
+    assert checked["mohrss-2021-56"] == "republication"  # only news reports quoting it were read
+
+
+@pytest.mark.parametrize("category", sorted(PROFILES))
+def test_no_entitlement_appears_twice(engine: Engine, category: str) -> None:
+    for province in PROVINCES:
+        for city in ((None, "文山壮族苗族自治州", "临沧市") if province == "云南省" else (None,)):
+            profile = {**PROFILES[category], "work_province": province, "occupation": "delivery_rider"}
+            if city:
+                profile["work_city"] = city
+            ids = Counter(e.id for e in engine.evaluate(profile, as_of=DAY).entitlements)
+            assert not [i for i, n in ids.items() if n > 1], (province, city)
+
+
+def test_a_provincial_restatement_leads_and_the_national_text_is_its_basis(engine: Engine) -> None:
+    result = engine.evaluate({**PROFILES["labor_relation"], "work_province": "云南省"}, as_of=DAY)
+    unsafe = [e for e in result.entitlements if e.id == "safety.no_unsafe_targets"]
+    assert len(unsafe) == 1
+    first, *rest = unsafe[0].citations
+    assert first.source_id == "yunnan-2021-40" and not first.basis
+    basis = [c for c in rest if c.source_id == "mohrss-2021-56"]
+    assert basis and all(c.basis for c in basis)
+    # where no provincial text speaks, the national text is not anybody's basis
+    alone = engine.evaluate({**PROFILES["labor_relation"], "work_province": "广东省"}, as_of=DAY)
+    assert not any(c.basis for e in alone.entitlements for c in e.citations)
+    assert not alone.coverage.covered  # national rules placed by province do not make a province covered
+
+
+def _pilot(engine: Engine, province: str, day: dt.date, occupation: str = "delivery_rider",
+           category: str = "incomplete_labor_relation") -> list[Any]:
+    result = engine.evaluate({**PROFILES[category], "work_province": province, "occupation": occupation}, as_of=day)
+    return [e for e in result.entitlements if e.id == "injury.occupational_injury_protection"]
+
+
+@pytest.mark.parametrize("province", PILOT_2022)
+def test_the_2022_pilot_starts_on_1_july_2022(engine: Engine, province: str) -> None:
+    assert not _pilot(engine, province, dt.date(2022, 6, 30))
+    (on,) = _pilot(engine, province, dt.date(2022, 7, 1))
+    assert on.status == "applies"
+    assert on.citations[0].source_id == "mohrss-2024-reply-54" and on.citations[0].verification == "verified"
+    assert any(c.source_id == "mohrss-2021-56" for c in on.citations)
+    (ride,) = _pilot(engine, province, dt.date(2022, 7, 1), occupation="ride_hailing_driver")
+    assert ride.status == "applies"
+
+
+@pytest.mark.parametrize("province", EXPANSION_2025)
+def test_the_2025_expansion_starts_on_1_july_2025(engine: Engine, province: str) -> None:
+    before = _pilot(engine, province, dt.date(2025, 6, 30))
+    assert all(e.status == "pending" for e in before)
+    assert bool(before) is (province in WITH_PROVINCIAL_TEXT)  # Hubei's own text promised it, undated
+    (on,) = _pilot(engine, province, dt.date(2025, 7, 1))
+    assert on.status == "applies"
+    national = [c for c in on.citations if c.source_id == "mohrss-2025-24"]
+    assert national and all(c.verification == "republication" for c in national)  # the list is as reported
+
+
+def test_guizhou_starts_on_1_july_2026_by_its_own_notice(engine: Engine) -> None:
+    assert not _pilot(engine, "贵州省", dt.date(2026, 6, 30))
+    (on,) = _pilot(engine, "贵州省", dt.date(2026, 7, 1))
+    assert on.status == "applies"
+    first, *rest = on.citations
+    assert first.source_id == "guizhou-2025-oip" and first.verification == "verified" and not first.basis
+    assert {c.source_id for c in rest if c.basis} == {"mohrss-2025-24", "mohrss-2021-56"}
+    assert not engine.evaluate({"work_province": "贵州省"}, as_of=dt.date(2026, 7, 1)).coverage.covered
+
+
+@pytest.mark.parametrize("province", [p for p in LATER if p != "贵州省"])
+def test_the_2026_extension_is_pending_for_want_of_a_date(engine: Engine, province: str) -> None:
+    before = _pilot(engine, province, dt.date(2025, 12, 31))
+    assert bool(before) is (province in WITH_PROVINCIAL_TEXT) and all(e.status == "pending" for e in before)
+    (on,) = _pilot(engine, province, dt.date(2026, 1, 1))
+    assert on.status == "pending"
+    assert any(c.source_id == "mohrss-2025-24" for c in on.citations)
+
+
+def test_the_pilot_is_never_extended_beyond_the_text(engine: Engine) -> None:
+    day = dt.date(2026, 6, 1)
+    for province in PILOT_2022 + EXPANSION_2025 + LATER:
+        assert not _pilot(engine, province, day, occupation="courier"), province  # 快递 is not named
+        assert not _pilot(engine, province, day, category="labor_relation"), province  # 工伤保险 instead
+        freight = _pilot(engine, province, dt.date(2026, 7, 1), occupation="truck_driver")  # 同城货运 only
+        assert freight and all(e.status == "pending" for e in freight), province
+
+
+def test_the_rest_guide_keeps_to_its_scope(engine: Engine) -> None:
+    """第二条: platform 网约服务 tasks (配送、出行、运输、家政服务…): not a live streamer, not a civil relation."""
+    streamer = engine.evaluate({**PROFILES["labor_relation"], "work_province": "广东省", "occupation": "live_streamer"},
+                               as_of=DAY)
+    assert not any(c.source_id == "mohrss-2023-rest-pay-guide" for e in streamer.entitlements for c in e.citations)
+    unknown = engine.evaluate({**PROFILES["labor_relation"], "work_province": "广东省"}, as_of=DAY)
+    guide = [e for e in unknown.entitlements if any(c.source_id == "mohrss-2023-rest-pay-guide" for c in e.citations)]
+    assert guide and all(e.status == "pending" and "occupation" in e.needs for e in guide)
