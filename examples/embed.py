@@ -31,9 +31,13 @@ def main() -> None:
     print("ask next:", [q.text for q in result.questions[:3]])
 
     try:
-        evaluate({"work_province": "湖南省", "age": "thirty"}, lang="en")
-    except ProfileError as exc:  # a ValueError naming every bad field
+        evaluate({"work_province": "Hunan", "age": "thirty"}, as_of="2024-08-01", lang="en")
+    except ProfileError as exc:  # a ValueError naming every bad field, and how to fix it
         print("bad input:", exc.as_dict())
+    try:
+        WorkerProfile(occupation="外卖骑手")  # not one of the allowed values
+    except ProfileError as exc:  # constructing a profile raises the same error (never pydantic's)
+        print("bad profile:", [(e.field, e.code) for e in exc.errors])
 
 
 if __name__ == "__main__":

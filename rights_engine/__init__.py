@@ -12,12 +12,12 @@ __version__ = "0.1.0"
 import datetime as _dt
 import os as _os
 import threading as _threading
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
-from .profile import ProfileError, WorkerProfile
+from .profile import Lang, ProfileError, WorkerProfile
 from .result import Result
 
-__all__ = ["Engine", "ProfileError", "Result", "WorkerProfile", "__version__", "evaluate"]
+__all__ = ["Engine", "Lang", "ProfileError", "Result", "WorkerProfile", "__version__", "evaluate"]
 
 _default: Optional[Any] = None
 _default_lock = _threading.Lock()
@@ -43,9 +43,11 @@ def _engine() -> Any:
     return _default
 
 
-def evaluate(profile: Any, as_of: Optional[_dt.date] = None, lang: str = "zh", explain: bool = False) -> Result:
+def evaluate(profile: Any, as_of: Optional[Union[_dt.date, str]] = None, lang: Lang = "zh",
+             explain: bool = False) -> Result:
     """Evaluate one worker's profile (a :class:`WorkerProfile` or a dict) against the shipped rule base.
 
+    ``as_of``: a date or an ISO date string (``"2024-07-01"``); None: the profile's, else today.
     Raises :class:`ProfileError` (a ``ValueError``) naming every bad field.
     """
     result: Result = _engine().evaluate(profile, as_of=as_of, lang=lang, explain=explain)

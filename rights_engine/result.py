@@ -31,7 +31,7 @@ class Citation(_Model):
     date: Optional[dt.date] = None
     clause: Optional[str] = None
     quote: str
-    via: Optional[str] = Field(None, description="source id of the text that quotes this source")
+    via: Optional[str] = Field(default=None, description="source id of the text that quotes this source")
     source_kind: SourceKind = Field(description="where the rule comes from: provincial or prefectural document, "
                                     "national law, national policy, court decision")
     verification: Verification = Field(description="how the text behind this citation was checked")
@@ -83,7 +83,7 @@ class Classification(_Model):
     category: Category
     employment_mode: Optional[Literal["full_time", "part_time", "dispatched"]] = None
     employer: Optional[Literal["platform", "cooperation_enterprise", "dispatch_agency"]] = None
-    contract_form: Optional[str] = Field(None, description="the contract form the category implies")
+    contract_form: Optional[str] = Field(default=None, description="the contract form the category implies")
     candidates: list[str] = Field(default_factory=list, description="categories still possible when undetermined")
     reasons: list[Reason] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list, description="unknown facts that would change the outcome")

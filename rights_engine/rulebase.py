@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +73,19 @@ class Jurisdiction(_Strict):
         return self.prefecture or self.province or self.country or ""
 
 
-class Source(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+class FactChecked(_Strict):
+    item: str
+    result: str
+    url: Optional[str] = None
+
+
+class _FactLog(_Strict):
+    facts_checked: list[FactChecked]
+
+
+class Source(_Strict):
+    """One entry of ``rules/sources/registry.yaml`` (or ``external/registry.yaml``). Every key is declared here:
+    an unknown key (``dat:`` for ``date:``) is refused at load; a new key is added to this class first."""
 
     id: str
     title: str
@@ -89,6 +101,9 @@ class Source(BaseModel):
     checked: Optional[str] = None
     url: Optional[str] = None
     note: Optional[str] = None
+    basis: list[str] = Field(default_factory=list)  # ids of the sources this one implements
+    articles: list[str] = Field(default_factory=list)  # the articles of a law the rule base relies on
+    facts_checked: list[FactChecked] = Field(default_factory=list)
 
     @property
     def kind(self) -> SourceKind:
@@ -162,6 +177,15 @@ class RuleSpec(_Strict):
     valid_from: Optional[dt.date] = None
     valid_to: Optional[dt.date] = None
     jurisdiction: Optional[Jurisdiction] = None
+
+
+class CoverageEntry(_Strict):
+    """One provision of ``rules/coverage.yaml``: the checklist of what the rule base must cite."""
+
+    clause: Optional[str] = None
+    topic: Topic
+    grants: Optional[str] = None  # a reading aid, not legal text
+    scope: Optional[Literal["national"]] = None  # the "national" branch's marker of national provisions
 
 
 class RuleFile(_Strict):
@@ -318,21 +342,51 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 
+def _refuse_aliases(loader: _UniqueKeyLoader, parent: Any, index: Any) -> Any:
+    """No anchors and aliases (``&a`` / ``*a``): the rule base never needs them, and a few nested aliases expand
+    into billions of nodes (an "alias bomb") that hang whatever walks the data."""
+    if loader.check_event(yaml.events.AliasEvent):
+        event = loader.peek_event()  # type: ignore[no-untyped-call]
+        raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not allowed in the rule base",
+                                          event.start_mark)
+    return yaml.composer.Composer.compose_node(loader, parent, index)
+
+
+_UniqueKeyLoader.compose_node = _refuse_aliases  # type: ignore[assignment,method-assign]
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except (OSError, ValueError, OverflowError, yaml.YAMLError) as exc:  # not UTF-8; PyYAML chr() on "\U7FFFFFFF"
+    except OSError as exc:
+        raise RuleBaseError(f"{path}: cannot read the file: {exc.strerror}") from None
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:  # not UTF-8; PyYAML chr() on "\U7FFFFFFF"
         raise RuleBaseError(f"{path}: cannot read YAML: {exc}") from None
     except RecursionError:
         raise RuleBaseError(f"{path}: cannot read YAML: nested too deeply") from None
 
 
+#: Where each kind of entry is declared, for the hint of an unknown-key error.
+_DECLARED_IN = {"Source": "Source", "RuleFile": "RuleFile (file keys) or RuleSpec (rule keys)",
+                "EntitlementDef": "EntitlementDef", "Channel": "Channel", "QuestionDef": "QuestionDef",
+                "CoverageEntry": "CoverageEntry"}
+
+
 def _pydantic_problem(exc: ValidationError) -> str:
     parts = []
+    unknown = False
     for err in exc.errors(include_url=False, include_input=False):
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        parts.append(f"{loc}: {err.get('msg')}")
-    return "; ".join(parts)
+        if err.get("type") == "extra_forbidden":
+            unknown = True
+            parts.append(f"{loc}: unknown key (a typo?)")
+        else:
+            parts.append(f"{loc}: {err.get('msg')}")
+    text = "; ".join(parts)
+    if unknown:
+        where = _DECLARED_IN.get(exc.title, exc.title)
+        text += f" — a new key must first be declared in rights_engine/rulebase.py, class {where}"
+    return text
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -346,13 +400,23 @@ def _rel(root: Path, path: Path) -> str:
 def _load_sources(root: Path) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for path in (root / "sources" / "registry.yaml", root / "sources" / "external" / "registry.yaml"):
-        if not path.exists():
-            continue
+        if not path.exists() and path.parent.name == "external":
+            continue  # optional; the main registry is required (_read_yaml names it when it is missing)
         data = _read_yaml(path)
-        entries = data if isinstance(data, list) else (data or {}).get("sources", [])
-        for entry in entries:
-            if not isinstance(entry, dict) or "id" not in entry:
+        entries = data if isinstance(data, list) else data.get("sources") if isinstance(data, dict) else None
+        if isinstance(data, dict) and set(data) - {"sources"}:
+            raise RuleBaseError(f"{_rel(root, path)}: unknown top-level key(s): expected a list of sources")
+        if not isinstance(entries, list):
+            raise RuleBaseError(f"{_rel(root, path)}: expected a list of sources")
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict) and set(entry) == {"facts_checked"}:  # a log of checks made, not a source
+                try:
+                    _FactLog.model_validate(entry)
+                except ValidationError as exc:
+                    raise RuleBaseError(f"{_rel(root, path)}: entry #{i + 1}: {_pydantic_problem(exc)}") from None
                 continue
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise RuleBaseError(f"{_rel(root, path)}: entry #{i + 1}: expected a mapping with an id")
             entry = dict(entry)
             entry.setdefault("jurisdiction", {"country": "中国"})
             if path.parent.name == "external":
@@ -387,6 +451,8 @@ def _load_mapping_files(paths: Iterable[Path], root: Path, model: type[BaseModel
         if not isinstance(data, dict):
             raise RuleBaseError(f"{_rel(root, path)}: expected a mapping of {what} ids")
         for key, value in data.items():
+            if not isinstance(key, str):
+                raise RuleBaseError(f"{_rel(root, path)}: {what} ids must be text (one is {type(key).__name__})")
             if key in out:
                 raise RuleBaseError(f"{_rel(root, path)}: {what} {key}: defined twice")
             try:
@@ -405,6 +471,8 @@ def _prefecture_atom(jurisdiction: Jurisdiction) -> Optional[cond.Node]:
 def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     """Load and validate the rule base at ``root`` (default: the shipped one)."""
     base = Path(root) if root else default_root()
+    if not base.is_dir():
+        raise RuleBaseError(f"{base}: no rule base here (not a readable directory)")
     sources = _load_sources(base)
     raw_texts = _load_texts(base, sources)
     texts = {sid: normalise(text) for sid, text in raw_texts.items()}
@@ -413,7 +481,7 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     )
     channels = _load_mapping_files([base / "channels.yaml"], base, Channel, "channel")
     questions = _load_mapping_files([base / "questions.yaml"], base, QuestionDef, "question")
-    rule_paths = sorted(p for p in base.rglob("*.yaml") if p.parent.name not in ("sources", "external", "entitlements.d")
+    rule_paths = sorted(p for p in _yaml_files(base) if p.parent.name not in ("sources", "external", "entitlements.d")
                         and p.parent != base)
     files: list[tuple[Path, RuleFile]] = []
     prefectures: set[str] = set()
@@ -440,11 +508,9 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     rules.sort(key=lambda r: rank["prefecture" if r.jurisdiction.prefecture else
                                 "province" if r.jurisdiction.province else "country"])  # stable: file, clause order
     _check_contradictions(rules)
-    coverage_data = _read_yaml(base / "coverage.yaml") if (base / "coverage.yaml").exists() else {}
-    if not isinstance(coverage_data, (dict, type(None))) or not all(
-            isinstance(items, (list, type(None))) for items in (coverage_data or {}).values()):
-        raise RuleBaseError(f"{_rel(base, base / 'coverage.yaml')}: expected a mapping of source ids to lists")
-    coverage = {sid: tuple(items or ()) for sid, items in (coverage_data or {}).items()}
+    _check_complexity(rules, schema)
+    coverage = _load_coverage(base, sources)
+    _check_complete(base, coverage, rules)
     digest = _digest(base, [p for p, _ in files])
     provinces = frozenset(r.jurisdiction.province for r in rules if r.jurisdiction.province)
     # a province is covered when a provincial (or prefectural) document speaks for it; national rules placed by
@@ -452,6 +518,72 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     covered = frozenset(r.source.jurisdiction.province for r in rules if r.source.jurisdiction.province)
     return RuleBase(base, sources, texts, raw_texts, entitlements, channels, tuple(rules), schema, coverage, digest,
                     provinces, questions, covered)
+
+
+def _yaml_files(base: Path, suffixes: tuple[str, ...] = (".yaml",)) -> list[Path]:
+    """Every ``*.yaml`` below ``base``. A directory that cannot be read is an error: skipping it (as ``rglob``
+    does) would load a rule base without, say, a whole province and call it ok."""
+    if not base.is_dir():
+        raise RuleBaseError(f"{base}: no rule base here (not a readable directory)")
+
+    def fail(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else base
+        raise RuleBaseError(f"{_rel(base, where)}: cannot read the directory: {exc.strerror}")
+
+    found: list[Path] = []
+    for folder, _dirs, names in os.walk(base, onerror=fail, followlinks=False):
+        found += [Path(folder) / name for name in names if name.endswith(suffixes)]
+    return found
+
+
+def _load_coverage(base: Path, sources: Mapping[str, Source]) -> dict[str, tuple[Mapping[str, Any], ...]]:
+    path = base / "coverage.yaml"
+    rel = _rel(base, path)
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise RuleBaseError(f"{rel}: expected a mapping of source ids to lists of provisions")
+    coverage: dict[str, tuple[Mapping[str, Any], ...]] = {}
+    for sid, items in data.items():
+        if sid not in sources:
+            raise RuleBaseError(f"{rel}: {sid}: unknown source id (see rules/sources/registry.yaml)")
+        if not isinstance(items, list):
+            raise RuleBaseError(f"{rel}: {sid}: expected a list of provisions")
+        entries = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise RuleBaseError(f"{rel}: {sid}: entry #{i + 1}: expected a mapping (clause, topic, grants)")
+            try:
+                entries.append(CoverageEntry.model_validate(item).model_dump())
+            except ValidationError as exc:
+                raise RuleBaseError(f"{rel}: {sid}: entry #{i + 1}: {_pydantic_problem(exc)}") from None
+        coverage[sid] = tuple(entries)
+    return coverage
+
+
+def _check_complete(base: Path, coverage: Mapping[str, Any], rules: Sequence[Rule]) -> None:
+    """The manifest check: coverage.yaml names every source document the rule base must cover, and some rule cites
+    each (in its own rule file, or beside another source's clause). A rule file that is missing, or in a directory
+    that went missing, fails the load instead of silently leaving a province with national law only."""
+    cited = {r.source.id for r in rules} | {c.source.id for r in rules for c in r.citations}
+    missing = [sid for sid in coverage if sid not in cited]
+    if missing:
+        raise RuleBaseError(f"{_rel(base, base / 'coverage.yaml')}: no rule cites {', '.join(missing)} (every source "
+                            "of the checklist has its rule file, `source: <id>`: a missing file or a deleted "
+                            "directory?)")
+
+
+def _check_complexity(rules: Sequence[Rule], schema: Mapping[str, FactSpec]) -> None:
+    """Every backend's limits, checked once here: a rule that a backend would refuse at evaluation time is
+    refused at load (``rules --check``) instead. durable-rules takes at most MAX_PATHS_PER_RULESET pattern
+    paths (the disjunctive normal form of a condition, true and false side) per rule."""
+    from .backends.durable import MAX_PATHS_PER_RULESET, paths_needed
+
+    for r in rules:
+        paths = paths_needed(r.condition, schema)
+        if paths > MAX_PATHS_PER_RULESET:
+            raise RuleBaseError(
+                f"{r.file}: {r.id}: when: condition too complex for the durable-rules backend ({paths} paths, "
+                f"at most {MAX_PATHS_PER_RULESET}): split the rule, or use `in [...]` instead of ORs of one field")
 
 
 def _failing_rule_id(data: Any, exc: ValidationError) -> str:
@@ -469,7 +601,7 @@ def _digest(base: Path, rule_files: Sequence[Path]) -> str:
     h = hashlib.sha256()
     # Relative paths as POSIX text, in the order of their parts: the same digest wherever the rule base lies, on
     # any OS (str() and Path ordering differ on Windows).
-    for path in sorted({*rule_files, *base.rglob("*.yaml"), *base.rglob("*.txt")}, key=lambda p: p.relative_to(base).parts):
+    for path in sorted({*rule_files, *_yaml_files(base, (".yaml", ".txt"))}, key=lambda p: p.relative_to(base).parts):
         h.update(path.relative_to(base).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -58,13 +58,19 @@ def test_any_json_document(document: Any) -> None:
 @given(
     profiles(),
     st.one_of(st.none(), st.dates(dt.date.min, dt.date.max), st.datetimes(), st.text(max_size=12), st.integers(),
-              st.floats()),
+              st.floats(), st.dates(dt.date(1980, 1, 1), dt.date(2110, 1, 1)).map(dt.date.isoformat)),
     st.one_of(st.sampled_from(("zh", "en")), st.none(), st.text(max_size=4), st.integers(), st.lists(st.text())),
 )
 def test_the_keyword_arguments(profile: dict[str, Any], as_of: Any, lang: Any) -> None:
     result = outcome(profile, as_of=as_of, lang=lang)
     if lang not in ("zh", "en"):
         assert isinstance(result, ProfileError) and [e.field for e in result.errors] == ["lang"]
+    elif isinstance(as_of, str):  # an ISO date string, read as the profile's as_of is (1990-2100)
+        day = _iso_day(as_of)
+        if day is None:
+            assert isinstance(result, ProfileError) and {e.field for e in result.errors} == {"as_of"}
+        else:
+            assert isinstance(result, Result) and result.provenance.as_of == day
     elif as_of is not None and not isinstance(as_of, dt.date):
         assert isinstance(result, ProfileError) and [e.field for e in result.errors] == ["as_of"]
     else:
@@ -72,6 +78,14 @@ def test_the_keyword_arguments(profile: dict[str, Any], as_of: Any, lang: Any) -
         if as_of is not None:
             wanted = as_of.date() if isinstance(as_of, dt.datetime) else as_of
             assert result.provenance.as_of == wanted
+
+
+def _iso_day(text: str) -> dt.date | None:
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day if len(text.strip()) == 10 and dt.date(1990, 1, 1) <= day <= dt.date(2100, 12, 31) else None
 
 
 def _fields(profile: Any, **kwargs: Any) -> set[str]:

@@ -16,8 +16,10 @@ def _base(tmp_path: Path) -> Path:
     src = default_root()
     root = tmp_path / "rules"
     root.mkdir()
-    for name in ("entitlements.yaml", "channels.yaml", "questions.yaml", "coverage.yaml"):
+    for name in ("entitlements.yaml", "channels.yaml", "questions.yaml"):
         shutil.copy(src / name, root / name)
+    # The checklist (the manifest of the rule files the base must have) names only the source of the test file.
+    (root / "coverage.yaml").write_text("yunnan-2021-40:\n  - {clause: 二（五）, topic: fair_hiring}\n", encoding="utf-8")
     shutil.copytree(src / "sources", root / "sources")
     (root / "entitlements.d").mkdir()
     (root / "entitlements.d" / "test.yaml").write_text(

@@ -218,6 +218,18 @@ def _paths(pattern: JsonPattern) -> int:
     return 1
 
 
+def paths_needed(node: Node, schema: Mapping[str, FactSpec]) -> int:
+    """How many of a ruleset's :data:`MAX_PATHS_PER_RULESET` pattern paths one rule's condition takes (0: constant).
+
+    The rule loader checks every rule with this, so that a rule this backend would refuse is refused at load.
+    """
+    layout = _Layout.of(schema, list(cond_fields(node)))
+    true, false = _patterns(node, layout)
+    if not true or not false:
+        return 0
+    return sum(_paths(p) for p in (true, false) if p is not _NEVER)
+
+
 def _name(index: int) -> str:
     return f"r{index:0{_NAME_WIDTH - 1}d}"
 
