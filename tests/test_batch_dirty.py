@@ -261,7 +261,7 @@ def test_the_example_csv_is_read_alike_from_pandas_polars_arrow_and_the_command(
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [
-    ("dup.csv", b"age,occupation,age\n1,courier,2\n", "named twice"),
+    ("dup.csv", b"age,occupation,age\n1,courier,2\n", "appears twice"),
     ("ragged.csv", b"age,occupation\n31,courier\n32\n", "ragged"),
     ("long.csv", b"age,occupation\n31,courier,x\n", "ragged"),
     ("latin1.csv", "age,work_city\n31,文山\n".encode() + b"32,\xe9\xff\n", "not UTF-8"),

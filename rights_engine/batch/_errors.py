@@ -19,7 +19,7 @@ from typing import Optional
 
 import polars as pl
 
-from ..profile import FieldError, message
+from ..profile import FieldError, allowed_message, message
 from ._normalise import (
     DATE_TEXT,
     FIELDS,
@@ -40,7 +40,7 @@ _ORDER = {name: i for i, name in enumerate(FIELDS)}
 _PLACES_AFTER = 100_000
 _ITEMS = 1_000
 #: The columns of a flat error table: one row per error.
-FLAT = {"r": pl.Int64, "key": pl.Int64, "field": pl.String, "code": pl.String}
+FLAT = {"r": pl.Int64, "key": pl.Int64, "field": pl.String, "code": pl.String, "message": pl.String}
 _BIG = 1e15  # a float of an int field beyond this: the model's own overflow handling decides
 
 
@@ -129,9 +129,11 @@ def refused(raw: pl.DataFrame, canon: pl.DataFrame, f: Field) -> pl.Series:
     return raw.get_column(f.name).is_not_null() & canon.get_column(column).is_null()
 
 
-def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver) -> tuple[pl.DataFrame, pl.Series]:
+def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang: str
+             ) -> tuple[pl.DataFrame, pl.Series]:
     """The errors of the refused rows ``raw`` (with ``ROW``, null spellings already null; ``canon``: the fast path's
-    columns for the same rows), as a flat table (:data:`FLAT`: row, sort key, field, code), and which rows are
+    columns for the same rows), as a flat table (:data:`FLAT`: row, sort key, field, code, and the message where
+    it depends on more than the field and code, else null: :func:`with_messages` fills it), and which rows are
     undecided (their errors are not in the table). Each column is looked at only in the rows that refused it."""
     rows = raw.get_column(ROW).cast(pl.Int64)
     parts: list[pl.DataFrame] = []
@@ -154,7 +156,7 @@ def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver) -> t
     for prefix in PLACE_PREFIXES:
         mask = canon.get_column(place_flag(prefix))
         if mask.any():
-            found, undecided = _places(raw.filter(mask), prefix, places)
+            found, undecided = _places(raw.filter(mask), prefix, places, lang)
             if found is not None:
                 parts.append(found)
             stuck.append(undecided)
@@ -174,7 +176,8 @@ def _codes(bad: pl.DataFrame, f: Field, dtype: pl.DataType) -> tuple[Optional[pl
         return None, bad.select(r).to_series()
     out = bad.select(r, code.alias("code"))
     decided = out.filter(pl.col("code").is_not_null()).select(
-        "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"), "code")
+        "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"), "code",
+        pl.lit(None, dtype=pl.String).alias("message"))
     return decided, out.filter(pl.col("code").is_null()).get_column("r")
 
 
@@ -189,16 +192,18 @@ def _problems(bad: pl.DataFrame, dtype: pl.DataType) -> tuple[Optional[pl.DataFr
     frame = bad.select(r, too_long.alias("long"), items.list.eval(pl.element().is_null().arg_true()).alias("wrong"))
     long_rows = frame.filter("long").select(
         "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"),
-        pl.lit("too_long").alias("code"))
+        pl.lit("too_long").alias("code"), pl.lit(None, dtype=pl.String).alias("message"))
     item_rows = frame.filter(~pl.col("long")).select("r", "wrong").explode("wrong").drop_nulls("wrong").select(
         "r", (pl.lit(_ORDER[f.name] * _ITEMS) + pl.col("wrong").cast(pl.Int64) + 1).alias("key"),
-        (pl.lit(f"{f.name}.") + pl.col("wrong").cast(pl.String)).alias("field"), pl.lit("literal_error").alias("code"))
+        (pl.lit(f"{f.name}.") + pl.col("wrong").cast(pl.String)).alias("field"), pl.lit("literal_error").alias("code"),
+        pl.lit(None, dtype=pl.String).alias("message"))
     # refused for no wrong item and no length (a problem listed twice, which the model accepts): its to read
     undecided = frame.filter(~pl.col("long") & (pl.col("wrong").list.len() == 0)).get_column("r")
     return pl.concat([long_rows, item_rows]), undecided
 
 
-def _places(bad: pl.DataFrame, prefix: str, places: PlaceResolver) -> tuple[Optional[pl.DataFrame], pl.Series]:
+def _places(bad: pl.DataFrame, prefix: str, places: PlaceResolver, lang: str
+            ) -> tuple[Optional[pl.DataFrame], pl.Series]:
     """The rows ``bad`` refused their ``prefix`` place: the errors of each distinct pair of texts, joined."""
     names = (f"{prefix}_province", f"{prefix}_city")
     r = pl.col(ROW).cast(pl.Int64).alias("r")
@@ -215,30 +220,38 @@ def _places(bad: pl.DataFrame, prefix: str, places: PlaceResolver) -> tuple[Opti
     pairs = bad.select(r, *texts, (pl.any_horizontal(others) if others else pl.lit(False)).alias("other"))
     undecided = pairs.filter("other").get_column("r")
     pairs = pairs.filter(~pl.col("other"))
-    found: list[tuple[Optional[str], Optional[str], str, str, int]] = []
+    found: list[tuple[Optional[str], Optional[str], str, str, str, int]] = []
     for p, c in pairs.select("p", "c").unique().iter_rows():
-        for field, code in places.errors(prefix, p, c):
-            key = (_ORDER[field] * _ITEMS if code in MODEL_PLACE_CODES
+        for e in places.errors(prefix, p, c, lang):
+            key = (_ORDER[e.field] * _ITEMS if e.code in MODEL_PLACE_CODES
                    else _PLACES_AFTER + PLACE_PREFIXES.index(prefix))
-            found.append((p, c, field, code, key))
+            found.append((p, c, e.field, e.code, e.message, key))
     if not found:
         return None, undecided
     table = pl.DataFrame(found, schema={"p": pl.String, "c": pl.String, "field": pl.String, "code": pl.String,
-                                        "key": pl.Int64}, orient="row")
+                                        "message": pl.String, "key": pl.Int64}, orient="row")
     return pairs.join(table, on=["p", "c"], how="inner", nulls_equal=True).select(*FLAT), undecided
 
 
 def flat_errors(errors: Mapping[int, Sequence[FieldError]]) -> pl.DataFrame:
-    """``ProfileError`` lists by row number as a flat table (their own order kept)."""
+    """``ProfileError`` lists by row number as a flat table (their own order and messages kept)."""
     rows = sorted(errors)
     return pl.DataFrame(
         {"r": [r for r in rows for _ in errors[r]], "key": [k for r in rows for k in range(len(errors[r]))],
-         "field": [e.field for r in rows for e in errors[r]], "code": [e.code for r in rows for e in errors[r]]},
+         "field": [e.field for r in rows for e in errors[r]], "code": [e.code for r in rows for e in errors[r]],
+         "message": [e.message for r in rows for e in errors[r]]},
         schema=FLAT)
 
 
 def with_messages(flat: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The flat table with each code's message in ``lang``."""
-    codes = flat.get_column("code").unique().to_list()
-    texts = {c: message(c, lang) for c in codes}
-    return flat.with_columns(pl.col("code").replace_strict(texts, return_dtype=pl.String).alias("message"))
+    """The flat table with every message filled in ``lang``, as ``ProfileError`` words it: a value outside an
+    enum's domain lists the allowed values of its field; other codes have one message each."""
+    missing = flat.filter(pl.col("message").is_null()).select("field", "code").unique()
+    if not missing.height:
+        return flat
+    texts = pl.DataFrame(
+        [(field, code, allowed_message(field.split(".")[0], lang) if code in ("literal_error", "enum")
+          else message(code, lang)) for field, code in missing.iter_rows()],
+        schema={"field": pl.String, "code": pl.String, "text": pl.String}, orient="row")
+    return (flat.join(texts, on=["field", "code"], how="left", maintain_order="left")
+            .with_columns(pl.coalesce("message", "text").alias("message")).drop("text"))

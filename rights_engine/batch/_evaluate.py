@@ -13,7 +13,7 @@ import polars as pl
 from ..engine import Engine
 from ..i18n import LANGS
 from ..places import resolve as resolve_place
-from ..profile import Places, WorkerProfile
+from ..profile import Places, ProfileError, WorkerProfile, as_of_argument
 from ..rulebase import RuleBase, Selection, load
 from ._compile import NOT_EVALUATED, STATUS, Group, Outputs, Plan
 from ._errors import diagnose, flat_errors, refused, with_messages
@@ -159,16 +159,18 @@ class BatchEvaluator:
         unknown = [c for c in names if c not in FIELDS and c not in columns]
         if unknown:
             raise BatchInputError(
-                f"unknown columns (not profile fields): {', '.join(unknown)}; pass them with --columns to carry "
+                f"unknown columns (not profile fields): {', '.join(shown_names(unknown))}; pass them with --columns to carry "
                 "them into the result")
 
-    def evaluate_polars(self, table: pl.DataFrame, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
+    def evaluate_polars(self, table: pl.DataFrame, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (),
                         lang: str = "zh") -> pl.DataFrame:
         """Evaluate a polars table; the result has one row per input row, in the same order."""
         if lang not in LANGS:
             raise BatchInputError("lang must be zh or en")
-        if as_of is not None and not isinstance(as_of, dt.date):
-            raise BatchInputError("as_of must be a date")
+        try:  # as evaluate() takes it: a date, a datetime's day, an ISO date string, None / NaT / NA
+            as_of = as_of_argument(as_of, lang)
+        except ProfileError:
+            raise BatchInputError("as_of must be a date (YYYY-MM-DD)") from None
         columns = list(dict.fromkeys(columns))
         self.check_columns(table.columns, columns)
         if table.height > SLICE:  # a big table costs more per row in one piece (its intermediate columns leave the cache)
@@ -229,7 +231,7 @@ class BatchEvaluator:
             sub, sub_canon = sub.filter(~keep), sub_canon.filter(~keep)
         if not sub.height:
             return canon, None
-        flat, undecided = diagnose(sub, sub_canon, self._places)
+        flat, undecided = diagnose(sub, sub_canon, self._places, lang)
         parts = [flat]
         if undecided.any():
             clean, errors = slow_path(sub.filter(undecided), lang)
@@ -239,7 +241,7 @@ class BatchEvaluator:
         flat = pl.concat(parts)
         return canon, (with_messages(flat, lang) if flat.height else None)
 
-    def evaluate(self, table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
+    def evaluate(self, table: Any, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (),
                  lang: str = "zh") -> Any:
         """Evaluate an Arrow table, a pandas or a polars DataFrame; the result is of the same kind."""
         frame, kind = to_polars(table)
@@ -253,6 +255,15 @@ def _patch(canon: pl.DataFrame, clean: pl.DataFrame) -> pl.DataFrame:
     patched = [canon.get_column(c).scatter(at, clean.get_column(c).cast(canon.schema[c]))
                if c != ROW else canon.get_column(c) for c in canon.columns]
     return pl.DataFrame(patched)
+
+
+def shown_names(names: Sequence[str]) -> list[str]:
+    """Column names as an error may show them: names shaped like a field name in full, others not repeated (a
+    header cell of another shape may be data, not a name)."""
+    import re
+
+    return [n if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]{0,63}", n) else "(a column name not shaped like a field name)"
+            for n in names]
 
 
 def _replace_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
@@ -348,7 +359,7 @@ def shared_evaluator() -> BatchEvaluator:
     return _shared
 
 
-def evaluate_table(table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (), lang: str = "zh",
+def evaluate_table(table: Any, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (), lang: str = "zh",
                    evaluator: Optional[BatchEvaluator] = None) -> Any:
     """Evaluate a table of profiles (Arrow, pandas or polars): one result row per input row, same kind of table.
 

@@ -28,7 +28,7 @@ from typing import IO, Any, Literal, Optional
 
 import polars as pl
 
-from ._evaluate import BatchEvaluator, BatchInputError, shared_evaluator
+from ._evaluate import BatchEvaluator, BatchInputError, shared_evaluator, shown_names
 from ._normalise import CSV_NULLS
 
 DEFAULT_CHUNK = 1 << 19
@@ -83,18 +83,11 @@ def column_names(path: Path) -> list[str]:
     seen: set[str] = set()
     twice = sorted({name for name in header if name in seen or seen.add(name)})  # type: ignore[func-returns-value]
     if twice:
-        raise BatchInputError(f"{path.name}: columns named twice in the header: {', '.join(_names(twice))}")
+        raise BatchInputError(f"{path.name}: a column name appears twice in the header: "
+                              f"{', '.join(shown_names(twice))}")
     if any(not name.strip() for name in header):
         raise BatchInputError(f"{path.name}: a column without a name in the header")
     return header
-
-
-def _names(names: Sequence[str]) -> list[str]:
-    """Column names as an error may show them: field-shaped names in full, others not repeated."""
-    import re
-
-    return [n if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]{0,63}", n) else "(a column name that is not a field name)"
-            for n in names]
 
 
 def chunk_sizes(rows: int, chunk_size: int) -> list[int]:
@@ -164,8 +157,8 @@ def csv_error(path: Path, text: str) -> BatchInputError:
 
     counts = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if counts:
-        return BatchInputError(f"{path.name}: a row with {counts.group(2)} field(s) where the header has "
-                               f"{counts.group(1)} (ragged rows; quote cells that hold commas)")
+        return BatchInputError(f"{path.name}: not a well-formed CSV table: a row with {counts.group(2)} field(s) "
+                               f"where the header has {counts.group(1)} (ragged rows; quote cells that hold commas)")
     if "UTF8" in text or "UTF-8" in text or "utf8" in text:
         return BatchInputError(f"{path.name}: text that is not UTF-8 (save the file as UTF-8)")
     return BatchInputError(f"{path.name}: not a readable CSV file")

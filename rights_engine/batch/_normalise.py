@@ -355,7 +355,6 @@ class PlaceResolver:
 
     def __init__(self, work_prefecture_of: Any, prefecture: pl.DataType) -> None:
         self._cache: dict[tuple[str, Optional[str], Optional[str]], Optional[PlaceInfo]] = {}
-        self._errors: dict[tuple[str, Optional[str], Optional[str]], tuple[tuple[str, str], ...]] = {}
         self._work_prefecture_of = work_prefecture_of
         self._prefecture = prefecture
         self._known: dict[str, _Known] = {}
@@ -367,17 +366,20 @@ class PlaceResolver:
             self._cache[key] = self._resolve(prefix, province, city)
         return self._cache[key]
 
-    def errors(self, prefix: str, province: Optional[str], city: Optional[str]) -> tuple[tuple[str, str], ...]:
-        """The (field, code) errors ``parse_profile`` gives the pair (none when it resolves)."""
-        if self.info(prefix, province, city) is not None:
-            return ()
-        return self._errors[(prefix, province, city)]
+    @staticmethod
+    def errors(prefix: str, province: Optional[str], city: Optional[str], lang: str) -> list[FieldError]:
+        """The errors ``parse_profile`` gives the pair, with its messages in ``lang`` (none when it resolves).
+        Asked again each time (for the distinct bad pairs of a chunk): nothing typed is kept for it."""
+        try:
+            parse_profile({f"{prefix}_province": province, f"{prefix}_city": city}, lang)
+        except ProfileError as exc:
+            return exc.errors
+        return []
 
     def _resolve(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
         try:
             _, places = parse_profile({f"{prefix}_province": province, f"{prefix}_city": city})
-        except ProfileError as exc:
-            self._errors[(prefix, province, city)] = tuple((e.field, e.code) for e in exc.errors)
+        except ProfileError:
             return None
         place = getattr(places, prefix)
         if place is None:
