@@ -162,6 +162,9 @@ class RuleSpec(_Strict):
     priority: Optional[int] = None
     presumed_absent: bool = False
     direction: Optional[Direction] = None
+    weight: Optional[int] = Field(None, ge=1, le=9)  # a factor's weight in the classification's weighing
+    score_min: Optional[int] = None  # a weighed classify rule holds when the weighed score is at least this …
+    score_max: Optional[int] = None  # … and at most this (see rights_engine/classification.py)
     reason: Optional[Text] = None
     when: Optional[str] = None
     force: Optional[Force] = None
@@ -653,6 +656,15 @@ def _build_rule(
         raise fail("reason", "missing")
     if spec.kind == "factor" and spec.direction is None:
         raise fail("direction", "missing")
+    if spec.kind == "factor" and spec.weight is None:
+        raise fail("weight", "missing: every factor carries its weight in the weighing")
+    if spec.weight is not None and spec.kind != "factor":
+        raise fail("weight", "only a factor has a weight")
+    if spec.score_min is not None or spec.score_max is not None:
+        if spec.kind != "classify" or "category" not in (spec.derives or {}):
+            raise fail("score_min", "only a classify rule deriving the category is weighed")
+        if spec.score_min is not None and spec.score_max is not None and spec.score_min > spec.score_max:
+            raise fail("score_max", "below score_min")
     if spec.claim:
         for ch in [spec.claim.owed_by, *spec.claim.channels]:
             if ch is not None and ch not in channels:
