@@ -7,6 +7,9 @@ the covered provinces (湖南省, 湖北省, 云南省 with 文山, 临沧 and �
 uncovered ones; engagements that depend on the occupation; indicator facts that lean with the engagement; about
 20% of every field unknown (null); and a small share of bad rows (a negative age, an unknown occupation, a city
 that does not exist) that the batch reports in its ``errors`` column. Same seed, same rows.
+
+``--bad 0.1`` spoils a tenth of the rows instead (``BAD_KINDS``: an age of 300 or -1, 30 daily hours, an unknown
+occupation, a made-up city); a ``.csv`` output is written as text, as an export would be.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ FIRST_DAY, LAST_DAY = dt.date(2019, 1, 1), dt.date(2026, 6, 30)
 def _choice(rng: np.random.Generator, values: Sequence[object], weights: Sequence[float], n: int) -> np.ndarray:
     p = np.asarray(weights, dtype=float)
     return rng.choice(len(values), size=n, p=p / p.sum())
+
+
+def _text(name: str, values: np.ndarray) -> pl.Series:
+    """A text column from an object array that may hold None anywhere (polars cannot cast an Object array)."""
+    return pl.Series(name, values.tolist(), dtype=pl.String)
 
 
 def _hide(rng: np.random.Generator, series: pl.Series, rate: float = UNKNOWN) -> pl.Series:
@@ -121,27 +129,25 @@ def generate(n: int, seed: int = 0, unknown: float = UNKNOWN, bad: float = BAD_R
 
     columns: list[pl.Series] = [
         pl.Series("as_of", days.astype("datetime64[D]"), dtype=pl.Date),
-        pl.Series("work_province", provinces, dtype=pl.String),
-        pl.Series("work_city", cities, dtype=pl.String),
-        pl.Series("hukou_province", hukou, dtype=pl.String),
-        pl.Series("residence_province", residence, dtype=pl.String),
-        pl.Series("occupation", np.array(occupations, dtype=object)[occ], dtype=pl.String),
-        pl.Series("engagement", engagement, dtype=pl.String),
-        pl.Series("counterparty", counterparty, dtype=pl.String),
-        pl.Series("managed_by", managed_by, dtype=pl.String),
+        _text("work_province", provinces),
+        _text("work_city", cities),
+        _text("hukou_province", hukou),
+        _text("residence_province", residence),
+        _text("occupation", np.array(occupations, dtype=object)[occ]),
+        _text("engagement", engagement),
+        _text("counterparty", counterparty),
+        _text("managed_by", managed_by),
         *(pl.Series(name, values) for name, values in indicators.items()),
         pl.Series("daily_hours", daily),
         pl.Series("weekly_hours", weekly),
         pl.Series("age", age),
-        pl.Series("gender", np.where(rng.random(n) < 0.8, "male", "female"), dtype=pl.String),
+        _text("gender", np.where(rng.random(n) < 0.8, "male", "female")),
         pl.Series("receives_pension", (age >= 60) & (rng.random(n) < 0.6)),
         pl.Series("outdoor_work", outdoor),
         pl.Series("high_temperature_work", outdoor & (rng.random(n) < 0.6)),
         pl.Series("works_statutory_holidays", rng.random(n) < 0.7),
-        pl.Series("pension_enrolled", np.array(F.ENROLMENTS, dtype=object)[_choice(rng, list(F.ENROLMENTS),
-                                                                                   [25, 30, 45], n)], dtype=pl.String),
-        pl.Series("medical_enrolled", np.array(F.ENROLMENTS, dtype=object)[_choice(rng, list(F.ENROLMENTS),
-                                                                                   [25, 55, 20], n)], dtype=pl.String),
+        _text("pension_enrolled", np.array(F.ENROLMENTS, dtype=object)[_choice(rng, list(F.ENROLMENTS), [25, 30, 45], n)]),
+        _text("medical_enrolled", np.array(F.ENROLMENTS, dtype=object)[_choice(rng, list(F.ENROLMENTS), [25, 55, 20], n)]),
         pl.Series("has_children", rng.random(n) < 0.45),
     ]
     frame = pl.DataFrame([_hide(rng, c, unknown) if c.name not in ("work_province", "as_of") else c for c in columns])
@@ -155,24 +161,39 @@ def generate(n: int, seed: int = 0, unknown: float = UNKNOWN, bad: float = BAD_R
     return frame.select("worker_id", *[c for c in frame.columns if c != "worker_id"])
 
 
+#: The kinds of bad value :func:`_spoil` writes: (column, value). One kind per spoiled row, chosen evenly.
+BAD_KINDS: list[tuple[str, object]] = [
+    ("age", 300), ("age", -1), ("daily_hours", 30.0), ("occupation", "astronaut"), ("work_city", "火星市"),
+]
+
+
 def _spoil(rng: np.random.Generator, frame: pl.DataFrame, rate: float) -> pl.DataFrame:
-    """Bad values in about ``rate`` of the rows, of the kinds a real extract has."""
+    """Bad values in about ``rate`` of the rows, of the kinds a real extract has (one per spoiled row)."""
     n = frame.height
-    which = rng.random(n)
-    kind = rng.integers(0, 4, n)
-    hit = which < rate
-    return frame.with_columns(
-        pl.when(pl.Series(hit & (kind == 0))).then(pl.lit(-1, dtype=pl.Int64)).otherwise(pl.col("age")).alias("age"),
-        pl.when(pl.Series(hit & (kind == 1))).then(pl.lit("astronaut")).otherwise(pl.col("occupation"))
-        .alias("occupation"),
-        pl.when(pl.Series(hit & (kind == 2))).then(pl.lit("火星市")).otherwise(pl.col("work_city")).alias("work_city"),
-        pl.when(pl.Series(hit & (kind == 3))).then(pl.lit(30.0)).otherwise(pl.col("daily_hours")).alias("daily_hours"),
-    )
+    hit = rng.random(n) < rate
+    kind = rng.integers(0, len(BAD_KINDS), n)
+    columns: dict[str, pl.Expr] = {}
+    for k, (name, value) in enumerate(BAD_KINDS):
+        mask = pl.Series(hit & (kind == k))
+        base = columns.get(name, pl.col(name))
+        columns[name] = pl.when(mask).then(pl.lit(value, dtype=frame.schema[name])).otherwise(base)
+    return frame.with_columns(expr.alias(name) for name, expr in columns.items())
 
 
-def write(n: int, path: Path, seed: int = 0, row_group: int = 1 << 20) -> pl.DataFrame:
-    frame = generate(n, seed)
-    frame.write_parquet(path, row_group_size=row_group, compression="snappy")
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """The population as a CSV export holds it: problems as ``deposit;no_rest`` (``[]``: none), dates ISO."""
+    problems = pl.when(pl.col("problems").list.len() == 0).then(pl.lit("[]")).otherwise(
+        pl.col("problems").list.join(";"))
+    return frame.with_columns(problems.alias("problems"))
+
+
+def write(n: int, path: Path, seed: int = 0, row_group: int = 1 << 20, bad: float = BAD_ROWS) -> pl.DataFrame:
+    """Write ``generate(n, seed, bad=bad)`` as Parquet, or as CSV text when ``path`` ends in ``.csv``."""
+    frame = generate(n, seed, bad=bad)
+    if path.suffix.lower() == ".csv":
+        as_text(frame).write_csv(path)
+    else:
+        frame.write_parquet(path, row_group_size=row_group, compression="snappy")
     return frame
 
 
@@ -181,9 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rows", type=int)
     parser.add_argument("output", type=Path)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bad", type=float, default=BAD_ROWS, help=f"share of bad rows (default {BAD_ROWS})")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    frame = write(args.rows, args.output, args.seed)
+    frame = write(args.rows, args.output, args.seed, bad=args.bad)
     print(f"{frame.height:,} profiles -> {args.output} ({args.output.stat().st_size / 2**20:.0f} MiB) in "
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0

@@ -279,11 +279,19 @@ def _batch(args: argparse.Namespace) -> int:
         return int(_io.run(args))
     except InputError:
         raise
+    except _batch_input_error() as exc:  # the batch's own one-line account of a file it cannot read
+        raise InputError(str(exc)) from None
     except Exception as exc:
         why = _table_problem(exc, source)
         if why is None:
             raise
         raise InputError(f"cannot read {args.input}: {why}") from None
+
+
+def _batch_input_error() -> type[Exception]:
+    from .batch import BatchInputError
+
+    return BatchInputError
 
 
 def _check_profile_columns(names: Sequence[str], carried: Sequence[str]) -> None:

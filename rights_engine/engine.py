@@ -20,7 +20,8 @@ from typing import Any, NamedTuple, Optional, Union
 from . import __version__
 from ._memo import IdentityMemo
 from .backends.python import PythonBackend, atom_truths
-from .classification import Derived, derive, unknown_fields, with_derived
+from .classification import Derived, Weighing, derive, evaluate, unknown_fields, with_derived
+from .conditions import fields as cond_fields
 from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
@@ -38,10 +39,12 @@ from .result import (
     Entitlement,
     FailedCondition,
     NotGranted,
+    OutsideFact,
     ProblemReport,
     Provenance,
     Reason,
     Result,
+    WouldChange,
 )
 from .rulebase import FORCE_ORDER, Rule, RuleBase, Selection, load
 from .rulebase import Citation as RuleCitation
@@ -51,6 +54,7 @@ _PLACE_LABELS = {
     "hukou_place": "at the hukou place (户籍地)",
     "residence_place": "at the place of residence registration (居住登记地)",
     "registration_place": "at the place of registration (注册登记地)",
+    "flexible_registration_place": "at the place where you registered as a flexible worker (灵活就业登记地)",
     "any": "at the place the text names (see the citation)",
 }
 _CONTRACT_FORMS = {
@@ -251,6 +255,7 @@ class _TextCache:
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
+        self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
 
 
 class _Group(NamedTuple):
@@ -384,34 +389,91 @@ class _Builder:
     def classification(self) -> Classification:
         d = self.derived
         cat_possible = d.decisions["category"].possible
-        category = next(iter(cat_possible)) if len(cat_possible) == 1 else "undetermined"
-        mode = _single(d.decisions["employment_mode"].possible)
-        employer = _single(d.decisions["employer"].possible)
+        category = d.best or "undetermined"
+        raw = d.raw or d.decisions
+        mode = _single(raw["employment_mode"].possible) if category == "labor_relation" else None
+        employer = _single(raw["employer"].possible) if category == "labor_relation" else None
         reasons: list[Reason] = []
-        for fact in ("category", "employment_mode", "employer"):
-            rule = d.decisions[fact].deciding
-            if rule is not None and (fact == "category" or category == "labor_relation"):
+        deciding = d.decisions["category"].deciding
+        if deciding is not None and d.best is not None:
+            reasons.append(self.reason(deciding, "decision"))
+            if d.weighing is not None:
+                reasons.append(self.weighing_reason(deciding, d.weighing))
+        for fact in ("employment_mode", "employer"):
+            rule = raw[fact].deciding
+            if rule is not None and category == "labor_relation":
                 reasons.append(self.reason(rule, "decision"))
+        best_facts: Optional[dict[str, FactValue]] = None
         for r in self.texts.plans(self.selection).reasons:
-            if self.truths2.get(r.id) is True:
+            truth = self.truths2.get(r.id)
+            if truth is None and d.best is not None:  # read on the best-supported category, as the result shows it
+                if best_facts is None:
+                    best_facts = {**self.facts, "category": frozenset([d.best])}
+                truth = evaluate(r.condition, best_facts)
+            if truth is True:
                 reasons.append(self.reason(r, "note"))
         for r in d.factors_true:
             reasons.append(self.reason(r, r.spec.direction))
         caveats = [self.reason(r, "note", caveat=True) for fact in ("category", "employment_mode", "employer")
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
-        form = _CONTRACT_FORMS.get(form_key)  # type: ignore[arg-type]
+        form = _CONTRACT_FORMS.get(form_key)
         return Classification(
             category=category,  # type: ignore[arg-type]
-            employment_mode=mode if category == "labor_relation" else None,  # type: ignore[arg-type]
-            employer=employer if category == "labor_relation" else None,  # type: ignore[arg-type]
+            employment_mode=mode,  # type: ignore[arg-type]
+            employer=employer,  # type: ignore[arg-type]
             contract_form=_(form, self.lang) if form else None,
             candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
-            certainty="open" if category == "undetermined" else "settled",
+            certainty=d.certainty,  # type: ignore[arg-type]
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
+            would_change=[self.would_change(c.field, c.value, c.category) for c in d.would_change],
         )
+
+    def weighing_reason(self, band: Rule, w: Weighing) -> Reason:
+        """How the score was reached, with the band that holds (its citations)."""
+        lo, hi = band.spec.score_min, band.spec.score_max
+        if lo is not None and hi is not None:
+            bounds = f"{lo}…{hi}"
+        elif lo is not None:
+            bounds = f"≥ {lo}"
+        else:
+            bounds = f"≤ {hi}"
+        text = _("Weighing: the stated facts count {toward} toward a labour relation and {against} against it "
+                 "(score {score}; this category's band: {bounds}); facts nobody stated count for neither side, "
+                 "and could move the score between {low} and {high}.", self.lang, toward=w.toward,
+                 against=w.against, score=w.score, bounds=bounds, low=w.low, high=w.high)
+        return Reason(text=text, rule_id=band.id, direction="note", citations=self.citations([band]))
+
+    def would_change(self, field: str, value: object, category: str) -> WouldChange:
+        key = (field, value, category, self.lang)
+        found = self.texts.changes.get(key)
+        if found is None:
+            found = self.texts.changes[key] = WouldChange(
+                field=field, value=value, category=category,  # type: ignore[arg-type]
+                text=_("If {condition}: {category}", self.lang, condition=self._condition_text(field, value),
+                       category=_(_CATEGORY_SHORT[category], self.lang)))
+        return found
+
+    def _condition_text(self, field: str, value: object) -> str:
+        """The answer in words: the reason of the factor it makes true, else the question and the choice."""
+        facts = {field: frozenset([value])}
+        for r in self.rb.rules:  # every factor, whatever the day: the text is cached across days
+            if r.spec.kind != "factor":
+                continue
+            if r.spec.reason and set(cond_fields(r.condition)) == {field} and evaluate(r.condition, facts) is True:
+                return r.spec.reason.get(self.lang)
+        question = self.rb.questions.get(field)
+        label = field_label(field, self.lang)
+        choice = question.choices.get(str(value)) if question and question.choices else None
+        if choice is not None:
+            answer = choice.get(self.lang)
+        elif isinstance(value, bool):
+            answer = _("yes", self.lang) if value else _("no", self.lang)
+        else:
+            answer = str(value)
+        return _("“{question}” is “{answer}”", self.lang, question=label, answer=answer)
 
     def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
         needs = tuple(self.needs(r)) if caveat else None  # a caveat names the unknown facts behind it
@@ -423,6 +485,10 @@ class _Builder:
 
     def _reason(self, r: Rule, direction: Optional[str], needs: Optional[tuple[str, ...]]) -> Reason:
         text = r.spec.reason.get(self.lang) if r.spec.reason else ""
+        if r.spec.kind == "factor":  # a factor's reason is a clause ("you cannot refuse orders"): make a sentence
+            sign = "+" if r.spec.direction == "toward_labor" else "−"
+            text = _("{fact} (weight {sign}{weight}).", self.lang, fact=_sentence(text, self.lang), sign=sign,
+                     weight=r.spec.weight)
         if needs is not None:
             labels = [field_label(n, self.lang) for n in needs]
             facts = "、".join(labels) if self.lang == "zh" else ", ".join(labels)
@@ -474,14 +540,22 @@ class _Builder:
         if amount_rule and amount_rule.spec.amount:
             a = amount_rule.spec.amount
             amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
-                            display=format_amount(a.value, a.unit, self.lang, a.months))
+                            display=format_amount(a.value, a.unit, self.lang, a.months),
+                            verification=a.verification, months_verification=a.months_verification)
         notes = [n for r in contributing for n in self.rule_notes(r)]
+        # a campaign measure ends with its campaign, unless a standing rule grants the same thing
+        ends = [r.campaign_until for r in contributing]
+        valid_until = None if any(end is None for end in ends) else max(e for e in ends if e is not None)
+        outside = [OutsideFact(what=f.what, text=f.text.get(self.lang), verification=f.verification,
+                               source_id=f.source)
+                   for r in contributing for f in r.spec.outside_facts]
         return Entitlement(
             id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
             summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
             needs=list(needs), amount=amount, claim=self.claim(contributing),
             citations=_mark_basis(self.citations(contributing)), notes=list(dict.fromkeys(notes)),
             addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
+            valid_until=valid_until, outside_facts=list({(f.what, f.text): f for f in outside}.values()),
             rule_ids=[r.id for r in contributing],
         )
 
@@ -627,6 +701,18 @@ def _one_year_after(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1)
     except ValueError:
         return day.replace(year=day.year + 1, day=28)
+
+
+_CATEGORY_SHORT = {
+    "labor_relation": "labour relation",
+    "incomplete_labor_relation": "not fully a labour relation, but the enterprise manages the work",
+    "civil_relation": "civil relation (self-employed or freelance)",
+}
+
+
+def _sentence(text: str, lang: str) -> str:
+    text = text.strip().rstrip("。.")
+    return text[:1].upper() + text[1:] if lang == "en" else text
 
 
 def _single(possible: frozenset[object]) -> Optional[str]:

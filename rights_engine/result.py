@@ -50,6 +50,19 @@ class Amount(_Model):
     currency: str = "CNY"
     months: Optional[list[int]] = None
     display: str = Field(description="formatted for the language of the result")
+    verification: Verification = Field(
+        default="verified", description="how the figure was checked (verified: it stands in the quoted text)")
+    months_verification: Optional[Verification] = Field(
+        default=None, description="how the months were checked, when they come from outside the quoted text")
+
+
+class OutsideFact(_Model):
+    """A date, list, figure or statement behind an entitlement that its quoted text does not contain."""
+
+    what: str = Field(description="amount | months | valid_from | valid_to | date | list | scope | payer | document")
+    text: str
+    verification: Verification
+    source_id: Optional[str] = None
 
 
 class ChannelRef(_Model):
@@ -111,6 +124,9 @@ class Entitlement(_Model):
     addresses: list[str] = Field(default_factory=list)
     valid_until: Optional[dt.date] = Field(
         default=None, description="last day of a time-limited measure (a campaign); absent for standing law")
+    outside_facts: list[OutsideFact] = Field(
+        default_factory=list, description="dates, lists and figures from outside the quoted texts, each with how "
+                                          "it was checked")
     rule_ids: list[str] = Field(default_factory=list)
 
 

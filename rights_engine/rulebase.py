@@ -44,7 +44,8 @@ Topic = Literal[
     "remedies",
     "classification",
 ]
-PlaceKind = Literal["work_place", "hukou_place", "residence_place", "registration_place", "any"]
+PlaceKind = Literal["work_place", "hukou_place", "residence_place", "registration_place",
+                    "flexible_registration_place", "any"]
 Direction = Literal["toward_labor", "against_labor"]
 
 
@@ -68,6 +69,9 @@ class Jurisdiction(_Strict):
     country: Optional[str] = None
     province: Optional[str] = None
     prefecture: Optional[str] = None
+    #: provincial-level divisions where a national rule does not apply (mainland law is not the law of the
+    #: special administrative regions: 基本法 of 香港 and 澳门)
+    excludes: list[str] = Field(default_factory=list)
 
     def label(self) -> str:
         return self.prefecture or self.province or self.country or ""
@@ -138,6 +142,27 @@ class Amount(_Strict):
     unit: Literal["month", "day", "hour", "year", "once"]
     currency: Literal["CNY"] = "CNY"
     months: Optional[list[int]] = None
+    #: how the figure was checked: ``verified`` when it stands in the rule's own (vendored) quote
+    verification: Verification = "verified"
+    #: how the months were checked (they often come from outside the quoted text)
+    months_verification: Optional[Verification] = None
+
+
+class OutsideFact(_Strict):
+    """A date, list, figure or statement a rule relies on that does not stand in its quoted text."""
+
+    what: Literal["amount", "months", "valid_from", "valid_to", "date", "list", "scope", "payer", "document"]
+    text: Text
+    verification: Verification
+    source: Optional[str] = None  # a registry id when the fact comes from a registered source
+
+
+class Campaign(_Strict):
+    """A time-limited campaign: its measures end on ``until`` (inclusive), as the document itself states."""
+
+    until: dt.date
+    clause: Optional[str] = None
+    quote: str = Field(min_length=2)  # the words of the document that state the window (checked verbatim)
 
 
 class ClaimSpec(_Strict):
@@ -162,6 +187,9 @@ class RuleSpec(_Strict):
     priority: Optional[int] = None
     presumed_absent: bool = False
     direction: Optional[Direction] = None
+    weight: Optional[int] = Field(None, ge=1, le=9)  # a factor's weight in the classification's weighing
+    score_min: Optional[int] = None  # a weighed classify rule holds when the weighed score is at least this …
+    score_max: Optional[int] = None  # … and at most this (see rights_engine/classification.py)
     reason: Optional[Text] = None
     when: Optional[str] = None
     force: Optional[Force] = None
@@ -170,6 +198,7 @@ class RuleSpec(_Strict):
     amount: Optional[Amount] = None
     certainty: Literal["verified", "unverified"] = "verified"
     note: Optional[Text] = None
+    outside_facts: list[OutsideFact] = Field(default_factory=list)
     quote: str = Field(min_length=2)
     via: Optional[str] = None
     also_cites: list[CitationSpec] = Field(default_factory=list)
@@ -194,6 +223,7 @@ class RuleFile(_Strict):
     valid_from: Optional[dt.date] = None
     valid_to: Optional[dt.date] = None
     via: Optional[str] = None
+    campaign: Optional[Campaign] = None
     rules: list[RuleSpec] = Field(min_length=1)
 
 
@@ -241,6 +271,8 @@ class Rule:
     condition: cond.Node  # the full condition: jurisdiction narrowing AND `when`
     citations: tuple[Citation, ...]
     id: str = ""
+    #: last day of the campaign this rule's measure belongs to (None: standing law or a standing policy)
+    campaign_until: Optional[dt.date] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", self.spec.id)
@@ -287,6 +319,7 @@ class RuleBase:
             r
             for r in self.rules
             if r.valid_on(day) and (r.jurisdiction.province is None or r.jurisdiction.province == province)
+            and province not in r.jurisdiction.excludes
         ]
         stage2 = tuple(r for r in chosen if r.spec.kind in ("entitlement", "reason"))
         groups: dict[str, list[Rule]] = {}
@@ -653,6 +686,15 @@ def _build_rule(
         raise fail("reason", "missing")
     if spec.kind == "factor" and spec.direction is None:
         raise fail("direction", "missing")
+    if spec.kind == "factor" and spec.weight is None:
+        raise fail("weight", "missing: every factor carries its weight in the weighing")
+    if spec.weight is not None and spec.kind != "factor":
+        raise fail("weight", "only a factor has a weight")
+    if spec.score_min is not None or spec.score_max is not None:
+        if spec.kind != "classify" or "category" not in (spec.derives or {}):
+            raise fail("score_min", "only a classify rule deriving the category is weighed")
+        if spec.score_min is not None and spec.score_max is not None and spec.score_min > spec.score_max:
+            raise fail("score_max", "below score_min")
     if spec.claim:
         for ch in [spec.claim.owed_by, *spec.claim.channels]:
             if ch is not None and ch not in channels:
@@ -679,9 +721,20 @@ def _build_rule(
                                    extra.via))
     valid_from = spec.valid_from or rule_file.valid_from
     valid_to = spec.valid_to or rule_file.valid_to
+    campaign_until = None
+    if rule_file.campaign is not None and spec.kind == "entitlement":
+        campaign = rule_file.campaign
+        _citation(fail, "campaign", sources, texts, rule_file.source, campaign.clause, campaign.quote,
+                  rule_file.via)  # the window must stand in the document's own text
+        campaign_until = campaign.until
+        valid_to = min(valid_to, campaign_until) if valid_to else campaign_until
+    for i, outside in enumerate(spec.outside_facts):
+        if outside.source is not None and outside.source not in sources:
+            raise fail(f"outside_facts[{i}]", f"unknown source id {outside.source!r}")
     if valid_from and valid_to and valid_from > valid_to:
         raise fail("valid_to", "ends before it starts")
-    return Rule(spec, rel, source, jurisdiction, valid_from, valid_to, condition, tuple(citations))
+    return Rule(spec, rel, source, jurisdiction, valid_from, valid_to, condition, tuple(citations),
+                campaign_until=campaign_until)
 
 
 def _citation(fail: Any, fld: str, sources: Mapping[str, Source], texts: Mapping[str, str], source_id: str,

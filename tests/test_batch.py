@@ -61,7 +61,8 @@ def _table(rows: list[dict[str, Any]]) -> Any:
 def _expected(profile: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:
     result = evaluate(profile, as_of=as_of)
     c = result.classification
-    out: dict[str, Any] = {"category": c.category, "employment_mode": c.employment_mode, "employer": c.employer}
+    out: dict[str, Any] = {"category": c.category, "certainty": c.certainty, "employment_mode": c.employment_mode,
+                           "employer": c.employer}
     for e in result.entitlements:
         out[e.id] = e.status
         out[f"amount.{e.id}"] = e.amount.value if e.amount else None
@@ -69,7 +70,7 @@ def _expected(profile: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:
 
 
 def _actual(row: dict[str, Any], rb: RuleBase) -> dict[str, Any]:
-    out = {k: row[k] for k in ("category", "employment_mode", "employer")}
+    out = {k: row[k] for k in ("category", "certainty", "employment_mode", "employer")}
     for ent in rb.entitlements:
         assert row[ent] in ("applies", "pending", "not_granted"), (ent, row[ent])
         if row[ent] != "not_granted":

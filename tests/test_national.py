@@ -29,7 +29,8 @@ PROFILES: dict[str, dict[str, Any]] = {
                                   "can_refuse_orders": True, "sets_own_hours": True,
                                   "must_be_online_min_hours": False, "receives_pension": False},
     "civil_relation": {"engagement": "cooperation_agreement", "platform_manages_work": False,
-                       "subject_to_penalties": False, "receives_pension": False},
+                       "subject_to_penalties": False, "can_refuse_orders": True, "sets_own_hours": True,
+                       "must_be_online_min_hours": False, "receives_pension": False},  # settled: no answer left could change it
 }
 #: the national provisions each category gets (rest and working time: the 2023 guide, not for civil relations)
 EXPECTED = {

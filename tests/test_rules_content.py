@@ -181,7 +181,8 @@ def test_work_injury_insurance_needs_a_labour_relation(engine: Engine) -> None:
     base = {"work_province": "湖北省", "occupation": "courier", "receives_pension": False}
     labour = engine.evaluate({**base, "engagement": "labor_contract"})
     civil = engine.evaluate({**base, "engagement": "cooperation_agreement", "platform_manages_work": False,
-                             "subject_to_penalties": False})
+                             "subject_to_penalties": False, "can_refuse_orders": True, "sets_own_hours": True,
+                             "must_be_online_min_hours": False})
     assert any(e.id == "injury.work_injury_insurance" and e.status == "applies" for e in labour.entitlements)
     assert not any(e.id == "injury.work_injury_insurance" for e in civil.entitlements)
     assert civil.classification.category == "civil_relation"

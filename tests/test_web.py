@@ -26,7 +26,8 @@ PARTIAL = {
     "lang": "zh", "work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider",
     "engagement": "individual_business", "counterparty": "cooperation_enterprise", "platform_manages_work": "true",
     "can_refuse_orders": "false", "sets_own_hours": "false", "must_be_online_min_hours": "true",
-    "subject_to_penalties": "true", "outdoor_work": "true", "gender": "", "high_temperature_work": "",
+    "subject_to_penalties": "true", "outdoor_work": "true", "works_statutory_holidays": "false", "gender": "",
+    "high_temperature_work": "",
 }
 LOG = io.StringIO()
 
@@ -142,7 +143,7 @@ def test_report_shows_pending_items_and_the_next_question(server: ClinicServer) 
     _assert_safe_headers(r)
     assert r.headers["cache-control"] == "no-store"
     statuses = _statuses(r.text)
-    assert statuses["remedies.female_worker_protection"] == "pending"
+    assert statuses["rest.maternity_leave"] == "pending"
     assert statuses["weather.high_temperature_allowance"] == "pending"
     assert statuses["contract.labor_contract"] == "applies"
     assert 'data-category="labor_relation"' in r.text
@@ -158,7 +159,7 @@ def test_answering_the_next_question_resolves_it(server: ClinicServer) -> None:
     assert dict(state)["answer_field"] == "gender"
     second = post_form(server, "/report", [*state, ("gender", "female")])
     statuses = _statuses(second.text)
-    assert statuses["remedies.female_worker_protection"] == "applies"
+    assert statuses["rest.maternity_leave"] == "applies"
     assert _next_field(second.text) == "high_temperature_work"
     third = post_form(server, "/report", [*_hidden_fields(second.text, "next-form"), ("high_temperature_work", "true")])
     statuses = _statuses(third.text)

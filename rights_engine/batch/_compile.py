@@ -13,7 +13,8 @@ is always true in a province costs nothing per row.
 
 A :class:`Plan` is everything a set of (province, period of rules in force) groups needs: the classification
 decision lists walked with boolean columns (``presumed_absent`` handled as in
-:func:`rights_engine.classification._walk`), the derived facts as possibility flags, and each
+:func:`rights_engine.classification._walk`), the category's weighing on integer columns (score, low, high; the
+bands met segment by segment as :func:`rights_engine.classification.weigh`), the derived facts as possibility flags, and each
 entitlement's status and amount as :class:`rights_engine.engine._Builder` computes them. It is built
 from ``RuleBase.select()`` and the rules' parsed ``Rule.condition`` ASTs, never from a copy of the rules.
 """
@@ -28,6 +29,7 @@ from typing import Union
 
 import polars as pl
 
+from ..classification import is_weighed, segments, signed_weight
 from ..conditions import And, Compare, Const, Member, Node, Not, Or
 from ..conditions import fields as cond_fields
 from ..facts import CATEGORIES, CLASSIFICATION_FACTS, EMPLOYERS, EMPLOYMENT_MODES, FactSpec
@@ -41,6 +43,7 @@ Bool = Union[pl.Expr, bool]
 STATUS = pl.Enum(["applies", "pending", "not_granted", "not_evaluated"])
 NOT_EVALUATED = "not_evaluated"
 CATEGORY_OUT = pl.Enum([*CATEGORIES, "undetermined"])
+CERTAINTY_OUT = pl.Enum(["settled", "likely", "open"])
 MODE_OUT = pl.Enum([m for m in EMPLOYMENT_MODES if m != "not_applicable"])
 EMPLOYER_OUT = pl.Enum([e for e in EMPLOYERS if e != "not_applicable"])
 _NA = "not_applicable"
@@ -213,7 +216,7 @@ def priority_order(rules: Sequence[Rule]) -> list[Rule]:
 
 
 def walk(rules: Sequence[Rule], fact: str, truths: Mapping[str, Tri], domain: Sequence[object],
-         first: pl.Expr) -> dict[object, Bool]:
+         first: pl.Expr, fill: bool = True) -> dict[object, Bool]:
     """A decision list on columns: for each outcome, "still possible" (as classification._walk).
 
     ``rules`` in priority order; ``first`` is :func:`first_true` of them (a column). Rule k decides when it is
@@ -232,11 +235,76 @@ def walk(rules: Sequence[Rule], fact: str, truths: Mapping[str, Tri], domain: Se
             reached = first.is_null() | (first >= k)
             adds.append(b_all([reached.fill_null(False), unknown]))
         possible[value] = b_any([possible[value], *adds])
-    undecided = first.is_null()
-    for v in domain:
-        if v != _NA:
-            possible[v] = b_any([possible[v], undecided])
+    if fill:
+        undecided = first.is_null()
+        for v in domain:
+            if v != _NA:
+                possible[v] = b_any([possible[v], undecided])
     return possible
+
+
+SCORE, LOW, HIGH = "__re_score", "__re_low", "__re_high"
+
+
+def _scores(factors: Sequence[Rule], truths: Mapping[str, Tri]) -> list[pl.Expr]:
+    """The weighing's score of the known facts and its range (classification.weigh), as integer columns."""
+    known: list[pl.Expr] = [pl.lit(0, dtype=pl.Int32)]
+    down: list[pl.Expr] = [pl.lit(0, dtype=pl.Int32)]
+    up: list[pl.Expr] = [pl.lit(0, dtype=pl.Int32)]
+    for rule in factors:
+        w = signed_weight(rule)
+        tri = truths[rule.id]
+        if tri.t is not False:
+            known.append(pl.when(as_expr(tri.t)).then(pl.lit(w, dtype=pl.Int32)).otherwise(pl.lit(0, dtype=pl.Int32)))
+        unknown = _unknown(tri)
+        if unknown is not False:
+            (up if w > 0 else down).append(
+                pl.when(as_expr(unknown)).then(pl.lit(w, dtype=pl.Int32)).otherwise(pl.lit(0, dtype=pl.Int32)))
+    score = pl.sum_horizontal(known)
+    return [score.alias(SCORE), (score + pl.sum_horizontal(down)).alias(LOW), (score + pl.sum_horizontal(up)).alias(HIGH)]
+
+
+def weigh(bands: Sequence[Rule], truths: Mapping[str, Tri]) -> tuple[dict[object, Bool], pl.Expr, Bool]:
+    """Per category, "a band of it is met by some answer to the unknown facts"; the best-supported category (null:
+    none); and "some answer meets no band that surely holds" — segment by segment, as classification.weigh."""
+    score, low, high = pl.col(SCORE), pl.col(LOW), pl.col(HIGH)
+    possible: dict[object, Bool] = {}
+    gap: Bool = False
+    best: pl.Expr = pl.lit(None, dtype=CATEGORY_OUT)
+    for a, b, inside in reversed(segments(bands)):
+        met = b_all([*([high >= a] if a is not None else []), *([low <= b] if b is not None else [])])
+        here = b_all([*([score >= a] if a is not None else []), *([score <= b] if b is not None else [])])
+        reached: Bool = True  # no earlier band of this segment surely holds
+        best_here: pl.Expr = pl.lit(None, dtype=CATEGORY_OUT)
+        choices: list[tuple[Bool, str]] = []
+        for i in inside:
+            rule = bands[i]
+            value = (rule.spec.derives or {})["category"]
+            tri = truths[rule.id]
+            possible[value] = b_any([possible.get(value, False), b_all([met, reached, b_not(tri.f)])])
+            choices.append((b_all([reached, tri.t]), value))
+            reached = b_all([reached, b_not(tri.t)])
+        for cond, value in reversed(choices):
+            if cond is True:
+                best_here = pl.lit(value, dtype=CATEGORY_OUT)
+            elif cond is not False:
+                best_here = pl.when(cond).then(pl.lit(value, dtype=CATEGORY_OUT)).otherwise(best_here)
+        gap = b_any([gap, b_all([met, reached])])
+        if here is True:
+            best = best_here
+        elif here is not False:
+            best = pl.when(here).then(best_here).otherwise(best)
+    return possible, best, gap
+
+
+def _certainty(best: pl.Expr, flags: Mapping[object, Bool]) -> pl.Expr:
+    only_best = pl.lit(False)
+    for value in flags:
+        cond = as_expr(_only(flags, value))
+        only_best = pl.when(best.eq(value).fill_null(False)).then(cond).otherwise(only_best)
+    return (pl.when(best.is_null()).then(pl.lit("open", dtype=CERTAINTY_OUT))
+            .when(only_best).then(pl.lit("settled", dtype=CERTAINTY_OUT))
+            .otherwise(pl.lit("likely", dtype=CERTAINTY_OUT))).alias("certainty")
 
 
 def _only(flags: Mapping[object, Bool], value: object) -> Bool:
@@ -261,11 +329,12 @@ class Outputs:
         return f"amount.{entitlement}"
 
     def names(self) -> list[str]:
-        return ["category", "employment_mode", "employer", *self.entitlements,
+        return ["category", "certainty", "employment_mode", "employer", *self.entitlements,
                 *(self.amount_column(e) for e in self.amounts)]
 
     def dtypes(self) -> dict[str, pl.DataType]:
-        out: dict[str, pl.DataType] = {"category": CATEGORY_OUT, "employment_mode": MODE_OUT, "employer": EMPLOYER_OUT}
+        out: dict[str, pl.DataType] = {"category": CATEGORY_OUT, "certainty": CERTAINTY_OUT, "employment_mode": MODE_OUT,
+                                       "employer": EMPLOYER_OUT}
         out.update({e: STATUS for e in self.entitlements})
         out.update({self.amount_column(e): pl.Float64() for e in self.amounts})
         return out
@@ -311,10 +380,10 @@ class Plan:
         for g in groups:
             selection = selections[g.code]
             for r in (*selection.stage1, *selection.stage2):
-                if r.spec.kind in ("classify", "entitlement"):
+                if r.spec.kind in ("classify", "factor", "entitlement"):
                     selected.setdefault(r.id, set()).add(g.code)
         rules = [r for r in rb.rules if r.id in selected]  # rule-base order, as every selection keeps it
-        classify = [r for r in rules if r.spec.kind == "classify"]
+        classify = [r for r in rules if r.spec.kind in ("classify", "factor")]
         granting = [r for r in rules if r.spec.kind == "entitlement"]
         all_codes = {g.code for g in groups}
         mask_columns: dict[frozenset[int], Bool] = {}
@@ -337,14 +406,34 @@ class Plan:
         # stage 1: classification rules, then the decision lists
         truths1, columns1 = _materialise(classify, layout, masks)
         plan.stages.append(columns1)
-        lists = {fact: priority_order([r for r in classify if fact in (r.spec.derives or {})])
+        lists = {fact: priority_order([r for r in classify if r.spec.kind == "classify" and not is_weighed(r)
+                                       and fact in (r.spec.derives or {})])
                  for fact in CLASSIFICATION_FACTS}
         plan.stages.append([first_true(lists[fact], truths1).alias(f"__re_first:{fact}") for fact in CLASSIFICATION_FACTS])
+        bands = priority_order([r for r in classify if r.spec.kind == "classify" and is_weighed(r)])
+        factors = [r for r in classify if r.spec.kind == "factor"]
+        plan.stages.append(_scores(factors, truths1))
+        weighed, best_band, gap = weigh(bands, truths1)
+        cat_domain = schema["category"].domain
+        gate_first = pl.col("__re_first:category")
         walked: list[pl.Expr] = []
         for fact in CLASSIFICATION_FACTS:
-            possible = walk(lists[fact], fact, truths1, schema[fact].domain, pl.col(f"__re_first:{fact}"))
-            namer = flag_name if fact == "category" else walk_name
-            walked += [as_expr(possible[v]).alias(namer(fact, i)) for i, v in enumerate(schema[fact].domain)]
+            first = pl.col(f"__re_first:{fact}")
+            if fact == "category":  # the gates, then (no gate deciding) the weighing
+                possible = walk(lists[fact], fact, truths1, cat_domain, first, fill=False)
+                undecided = first.is_null()
+                for v in cat_domain:
+                    possible[v] = b_any([possible[v], b_all([undecided, b_any([weighed.get(v, False), gap])])])
+                walked += [as_expr(possible[v]).alias(flag_name(fact, i)) for i, v in enumerate(cat_domain)]
+            else:
+                possible = walk(lists[fact], fact, truths1, schema[fact].domain, first)
+                walked += [as_expr(possible[v]).alias(walk_name(fact, i)) for i, v in enumerate(schema[fact].domain)]
+        gate_values = [(rule.spec.derives or {})["category"] for rule in lists["category"]]
+        best = pl.lit(None, dtype=CATEGORY_OUT)
+        for k in reversed(range(len(gate_values))):
+            best = pl.when(gate_first == k).then(pl.lit(gate_values[k], dtype=CATEGORY_OUT)).otherwise(best)
+        best = pl.when(gate_first.is_null()).then(best_band).otherwise(best)
+        walked.append(best.alias("__re_best"))
         plan.stages.append(walked)
         # employment_mode and employer only mean something inside a labour relation (classification.derive)
         flags = {fact: {v: layout.flag(fact, v) for v in schema[fact].domain} for fact in CLASSIFICATION_FACTS}
@@ -365,9 +454,14 @@ class Plan:
         for r in granting:
             by_entitlement.setdefault(r.spec.entitlement or "", []).append(r)
         out: list[pl.Expr] = [pl.col(k) for k in keep]
-        out.append(_category(flags["category"]))
-        out.append(_single(flags["employment_mode"], surely_labour, MODE_OUT, "employment_mode"))
-        out.append(_single(flags["employer"], surely_labour, EMPLOYER_OUT, "employer"))
+        best_col = pl.col("__re_best")
+        out.append(best_col.fill_null(pl.lit("undetermined", dtype=CATEGORY_OUT)).alias("category"))
+        out.append(_certainty(best_col, flags["category"]))
+        best_labour = best_col.eq("labor_relation").fill_null(False)
+        raw_flags = {fact: {v: pl.col(walk_name(fact, i)) for i, v in enumerate(schema[fact].domain)}
+                     for fact in ("employment_mode", "employer")}
+        out.append(_single(raw_flags["employment_mode"], best_labour, MODE_OUT, "employment_mode"))
+        out.append(_single(raw_flags["employer"], best_labour, EMPLOYER_OUT, "employer"))
         statuses: dict[str, tuple[Bool, Bool]] = {}
         for ent in outputs.entitlements:
             rules = by_entitlement.get(ent, [])
@@ -384,17 +478,6 @@ class Plan:
             out.append(expr.alias(outputs.amount_column(ent)))
         plan.outputs = out
         return plan
-
-
-def _category(flags: Mapping[object, Bool]) -> pl.Expr:
-    expr = pl.lit("undetermined", dtype=CATEGORY_OUT)
-    for value in reversed(CATEGORIES):
-        cond = _only(flags, value)
-        if cond is True:
-            expr = pl.lit(value, dtype=CATEGORY_OUT)
-        elif cond is not False:
-            expr = pl.when(cond).then(pl.lit(value, dtype=CATEGORY_OUT)).otherwise(expr)
-    return expr.alias("category")
 
 
 def _single(flags: Mapping[object, Bool], only_labour: Bool, dtype: pl.DataType, name: str) -> pl.Expr:

@@ -13,9 +13,10 @@ import polars as pl
 from ..engine import Engine
 from ..i18n import LANGS
 from ..places import resolve as resolve_place
-from ..profile import Places, WorkerProfile
+from ..profile import Places, ProfileError, WorkerProfile, as_of_argument
 from ..rulebase import RuleBase, Selection, load
 from ._compile import NOT_EVALUATED, STATUS, Group, Outputs, Plan
+from ._errors import diagnose, flat_errors, refused, with_messages
 from ._normalise import (
     BAD,
     ERRORS,
@@ -24,9 +25,11 @@ from ._normalise import (
     PROVINCES,
     ROW,
     PlaceResolver,
+    _is_string,
     decode_problems,
     errors_column,
     fast_path,
+    null_spellings,
     slow_path,
 )
 
@@ -42,7 +45,10 @@ SLICE = 1 << 19
 
 
 class BatchInputError(ValueError):
-    """The table as a whole cannot be evaluated (an unknown column, a bad option). Rows never raise this."""
+    """The table or file as a whole cannot be evaluated: an unknown column or none of the profile's, a bad option,
+    a file that cannot be read (a duplicate header, ragged rows, text not UTF-8, a corrupt Parquet file). Its
+    message is one line naming the problem, never a value from the table. Bad rows never raise it: they are
+    reported in their ``errors`` column. The ``batch`` command exits with code 2 on it."""
 
 
 class BatchEvaluator:
@@ -147,19 +153,24 @@ class BatchEvaluator:
         clash = [c for c in columns if c in self.result_schema()]
         if clash:
             raise BatchInputError(f"these columns would clash with result columns: {', '.join(clash)}")
+        if not any(c in FIELDS for c in names):
+            raise BatchInputError("the table has no profile column (occupation, work_province, age, …): "
+                                  "check the header and the separator")
         unknown = [c for c in names if c not in FIELDS and c not in columns]
         if unknown:
             raise BatchInputError(
-                f"unknown columns (not profile fields): {', '.join(unknown)}; pass them with --columns to carry "
+                f"unknown columns (not profile fields): {', '.join(shown_names(unknown))}; pass them with --columns to carry "
                 "them into the result")
 
-    def evaluate_polars(self, table: pl.DataFrame, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
+    def evaluate_polars(self, table: pl.DataFrame, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (),
                         lang: str = "zh") -> pl.DataFrame:
         """Evaluate a polars table; the result has one row per input row, in the same order."""
         if lang not in LANGS:
             raise BatchInputError("lang must be zh or en")
-        if as_of is not None and not isinstance(as_of, dt.date):
-            raise BatchInputError("as_of must be a date")
+        try:  # as evaluate() takes it: a date, a datetime's day, an ISO date string, None / NaT / NA
+            as_of = as_of_argument(as_of, lang)
+        except ProfileError:
+            raise BatchInputError("as_of must be a date (YYYY-MM-DD)") from None
         columns = list(dict.fromkeys(columns))
         self.check_columns(table.columns, columns)
         if table.height > SLICE:  # a big table costs more per row in one piece (its intermediate columns leave the cache)
@@ -170,15 +181,12 @@ class BatchEvaluator:
     def _evaluate(self, table: pl.DataFrame, as_of: Optional[dt.date], columns: Sequence[str], lang: str
                   ) -> pl.DataFrame:
         raw = table.select([c for c in table.columns if c in FIELDS]).with_row_index(ROW)
-        if "problems" in raw.columns and raw.schema["problems"] in (pl.String, pl.Categorical):
+        if "problems" in raw.columns and _is_string(raw.schema["problems"]):
             raw = raw.with_columns(decode_problems(raw.get_column("problems")))
         canon = fast_path(raw, self._places, self.rulebase.schema)
-        errors: dict[int, Any] = {}
-        suspicious = canon.get_column(BAD)
-        if suspicious.any():
-            clean, errors = slow_path(raw.filter(suspicious), lang)
-            if clean.height:
-                canon = _patch(canon, fast_path(clean, self._places, self.rulebase.schema))
+        errors: Optional[pl.DataFrame] = None
+        if canon.get_column(BAD).any():
+            canon, errors = self._refused(raw, canon, lang)
         day = pl.lit(as_of, dtype=pl.Date) if as_of is not None else pl.col("as_of").fill_null(dt.date.today())
         canon = canon.with_columns(day.alias(DAY))
         period = self._boundaries.search_sorted(canon.get_column(DAY), side="right").cast(pl.Int32)
@@ -186,7 +194,7 @@ class BatchEvaluator:
         canon = canon.with_columns((province * self._periods + period).alias(GROUP))
         plan = self.plan(canon.get_column(GROUP).unique().to_list())
         result = plan.apply(canon.lazy()).collect()
-        if errors:
+        if errors is not None:
             bad = canon.get_column(BAD)
             statuses = set(self.outputs.entitlements)
             result = result.with_columns(
@@ -200,7 +208,40 @@ class BatchEvaluator:
             result = table.select(columns).hstack(result.get_columns())
         return result
 
-    def evaluate(self, table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (),
+    def _refused(self, raw: pl.DataFrame, canon: pl.DataFrame, lang: str
+                 ) -> tuple[pl.DataFrame, Optional[pl.DataFrame]]:
+        """The rows the strict fast path refused: those that may hold another common spelling (a null spelling, a
+        text yes/no or number) read again leniently, the rest diagnosed column by column, and only the undecided
+        ones validated one by one. Returns the canonical columns with the rows that turned out good put in
+        place, and the errors as a flat table (None: no errors)."""
+        schema = self.rulebase.schema
+        bad = canon.get_column(BAD)
+        sub, changed = null_spellings(raw.filter(bad))
+        sub_canon = canon.filter(bad)
+        retry = changed if changed is not None else pl.repeat(False, sub.height, eager=True)
+        for f in FIELDS.values():  # text where a yes/no or a number is wanted: spellings the strict pass skips
+            if f.kind in ("bool", "float", "int") and f.name in sub.columns and _is_string(sub.schema[f.name]):
+                retry = retry | refused(sub, sub_canon, f)
+        if retry.any():
+            second = fast_path(sub.filter(retry), self._places, schema, lenient=True)
+            good = ~second.get_column(BAD)
+            canon = _patch(canon, second.filter(good))
+            sub_canon = _replace_rows(sub_canon, second)
+            keep = ~sub_canon.get_column(BAD)
+            sub, sub_canon = sub.filter(~keep), sub_canon.filter(~keep)
+        if not sub.height:
+            return canon, None
+        flat, undecided = diagnose(sub, sub_canon, self._places, lang)
+        parts = [flat]
+        if undecided.any():
+            clean, errors = slow_path(sub.filter(undecided), lang)
+            if clean.height:
+                canon = _patch(canon, fast_path(clean, self._places, schema, lenient=True))
+            parts.append(flat_errors(errors))
+        flat = pl.concat(parts)
+        return canon, (with_messages(flat, lang) if flat.height else None)
+
+    def evaluate(self, table: Any, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (),
                  lang: str = "zh") -> Any:
         """Evaluate an Arrow table, a pandas or a polars DataFrame; the result is of the same kind."""
         frame, kind = to_polars(table)
@@ -214,6 +255,22 @@ def _patch(canon: pl.DataFrame, clean: pl.DataFrame) -> pl.DataFrame:
     patched = [canon.get_column(c).scatter(at, clean.get_column(c).cast(canon.schema[c]))
                if c != ROW else canon.get_column(c) for c in canon.columns]
     return pl.DataFrame(patched)
+
+
+def shown_names(names: Sequence[str]) -> list[str]:
+    """Column names as an error may show them: names shaped like a field name in full, others not repeated (a
+    header cell of another shape may be data, not a name)."""
+    import re
+
+    return [n if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]{0,63}", n) else "(a column name not shaped like a field name)"
+            for n in names]
+
+
+def _replace_rows(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the rows of ``rows`` (matched by ``ROW``; both in ``ROW`` order) replaced."""
+    at = frame.get_column(ROW).search_sorted(rows.get_column(ROW)).cast(pl.Int64)
+    return pl.DataFrame([frame.get_column(c).scatter(at, rows.get_column(c).cast(frame.schema[c]))
+                         if c != ROW else frame.get_column(c) for c in frame.columns])
 
 
 def to_polars(table: Any) -> tuple[pl.DataFrame, str]:
@@ -302,7 +359,7 @@ def shared_evaluator() -> BatchEvaluator:
     return _shared
 
 
-def evaluate_table(table: Any, as_of: Optional[dt.date] = None, columns: Sequence[str] = (), lang: str = "zh",
+def evaluate_table(table: Any, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (), lang: str = "zh",
                    evaluator: Optional[BatchEvaluator] = None) -> Any:
     """Evaluate a table of profiles (Arrow, pandas or polars): one result row per input row, same kind of table.
 

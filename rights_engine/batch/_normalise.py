@@ -1,12 +1,20 @@
 """From a table of raw profiles to canonical fact columns, with every bad row reported in place.
 
-The fast path validates whole columns at once and accepts only values that
-:class:`rights_engine.profile.WorkerProfile` surely accepts, with the value it would give. Every other
-row (a bad value, or a form the fast path does not decide, such as ``"1e1"`` hours) goes through
-:func:`rights_engine.profile.parse_profile` itself, one row at a time: its :class:`ProfileError` is the
-row's error list (so the fields are named exactly as ``evaluate()`` names them), and a row it accepts is
-fed back through the fast path in its validated form. Places are resolved once per distinct
-(province, city) pair, through ``parse_profile`` too.
+Three steps, each on fewer rows than the one before:
+
+1. the **strict** fast path validates whole columns at once and accepts only values that
+   :class:`rights_engine.profile.WorkerProfile` surely accepts, in their commonest spellings (``true``,
+   ``31``, ``2024-07-15``), with the value it would give;
+2. the rows it refuses go through the **lenient** fast path: the usual spellings of "unknown" (an empty or blank
+   text, ``NA``, ``null``, ``None``, ``NaN``, … see :data:`NULL_TEXTS`) become null, and every spelling the model
+   accepts in a common form (``YES``, `` 31 ``) is read;
+3. the rows still refused are diagnosed column by column (:mod:`._errors`): each bad value gets exactly the field
+   name and code :class:`rights_engine.profile.ProfileError` gives it. Only a form the vectorised check cannot
+   decide (``"31.0"`` as an age, ``"2024/07/15"``, a column of mixed Python objects) sends its row through
+   :func:`rights_engine.profile.parse_profile` itself, one row at a time.
+
+Places are resolved once per distinct (province, city) pair of texts, through ``parse_profile`` (the exact
+semantics, its errors kept for the diagnosis).
 
 Canonical columns (one per profile fact; null = unknown): enums as the validated text (or categorical) as
 given, booleans, numbers as quantised floats, one boolean per problem, the place-derived facts ``hukou_in_work_province``,
@@ -19,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
@@ -87,9 +95,12 @@ assert FIELDS["problems"].values == PROBLEMS
 _STRINGS = (pl.String, pl.Categorical, pl.Enum)
 _TRUE = ("1", "on", "t", "true", "y", "yes")
 _FALSE = ("0", "off", "f", "false", "n", "no")
-_FLOAT_TEXT = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
-_INT_TEXT = r"^[+-]?\d+$"
-_DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+#: The usual spellings of "unknown" in exported tables (compared stripped and lower-cased): read as null, except
+#: where the text is a value of the field itself (``none`` is an engagement, a counterparty and an enrolment).
+NULL_TEXTS = ("", "na", "n/a", "#n/a", "null", "none", "nan", "<na>", "nil")
+DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+#: The same as a CSV reader's exact null values (a blank cell is caught later, stripped).
+CSV_NULLS = ("", "NA", "na", "N/A", "n/a", "#N/A", "NULL", "null", "Null", "None", "NaN", "nan", "<NA>", "nil")
 
 
 def _is_string(dtype: object) -> bool:
@@ -141,7 +152,7 @@ def _refused(name: str, dtype: pl.DataType) -> Converter:
     return Converter(pl.lit(None, dtype=dtype))
 
 
-def _enum(name: str, dtype: pl.DataType, f: Field) -> Converter:
+def _enum(name: str, dtype: pl.DataType, f: Field, lenient: bool = False) -> Converter:
     """Enum values become a polars Enum of the field's domain (a flag is then a comparison of small integer codes);
     text outside the domain becomes null there, so the row is refused."""
     kind = pl.Enum(list(f.values))
@@ -150,13 +161,18 @@ def _enum(name: str, dtype: pl.DataType, f: Field) -> Converter:
     return Converter(pl.col(name).cast(kind, strict=False))
 
 
-def _bool(name: str, dtype: pl.DataType, f: Field) -> Converter:
+def _bool(name: str, dtype: pl.DataType, f: Field, lenient: bool = False) -> Converter:
     col = pl.col(name)
     if dtype == pl.Boolean:
         return Converter(col)
     if _is_string(dtype):
-        mapping: dict[str, bool] = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
-        value = col.cast(pl.String).str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+        text = col.cast(pl.String)
+        if lenient:
+            mapping: dict[str, bool] = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
+            value = text.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+        else:  # two comparisons of short texts: the cheapest way to the commonest spellings
+            value = pl.when((text == "true") | (text == "True")).then(True).when(
+                (text == "false") | (text == "False")).then(False)
     elif _is_int(dtype) or _is_float(dtype):
         value = pl.when(col == 1).then(True).when(col == 0).then(False).otherwise(None).cast(pl.Boolean)
     else:
@@ -164,13 +180,15 @@ def _bool(name: str, dtype: pl.DataType, f: Field) -> Converter:
     return Converter(value)
 
 
-def _number(name: str, dtype: pl.DataType, f: Field) -> Converter:
+def _number(name: str, dtype: pl.DataType, f: Field, lenient: bool = False) -> Converter:
     col = pl.col(name)
     if _is_string(dtype):
-        text = col.cast(pl.String).str.strip_chars()
-        pattern = _INT_TEXT if f.kind == "int" else _FLOAT_TEXT
-        parsed = pl.when(text.str.contains(pattern)).then(text)
-        number = parsed.cast(pl.Int64 if f.kind == "int" else pl.Float64, strict=False).cast(pl.Float64)
+        # polars reads a number from exactly the texts the model reads one from (signs, exponents, inf and nan,
+        # which are then refused as not finite), less underscores and surrounding blanks (stripped when lenient)
+        text = col.cast(pl.String)
+        if lenient:
+            text = text.str.strip_chars()
+        number = text.cast(pl.Int64 if f.kind == "int" else pl.Float64, strict=False).cast(pl.Float64)
     elif _is_int(dtype) or _is_float(dtype):
         number = col.cast(pl.Float64)
     else:
@@ -187,15 +205,16 @@ def _number(name: str, dtype: pl.DataType, f: Field) -> Converter:
     return Converter(pl.when(ok).then(value), pl.when(ok).then(tie), number)
 
 
-def _date(name: str, dtype: pl.DataType, f: Field) -> Converter:
+def _date(name: str, dtype: pl.DataType, f: Field, lenient: bool = False) -> Converter:
     col = pl.col(name)
     if dtype == pl.Date:
         day = col
     elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
         day = pl.when(col.dt.truncate("1d") == col).then(col.dt.date())
     elif _is_string(dtype):
+        # the parser alone also reads 2024-7-15 and blanks inside, which the model refuses
         text = col.cast(pl.String)
-        day = pl.when(text.str.contains(_DATE_TEXT)).then(text).str.to_date("%Y-%m-%d", strict=False)
+        day = pl.when(text.str.contains(DATE_TEXT)).then(text).str.to_date("%Y-%m-%d", strict=False)
     else:
         return _refused(name, pl.Date())
     ok = ((day >= MIN_DATE) & (day <= MAX_DATE)).fill_null(False)
@@ -204,12 +223,56 @@ def _date(name: str, dtype: pl.DataType, f: Field) -> Converter:
 
 def decode_problems(col: pl.Series) -> pl.Series:
     """A text column of problems (CSV): a JSON-style array ``["deposit", "no_rest"]`` or ``deposit;no_rest``
-    (``;``, ``,``, ``|`` or spaces between ids); an empty text or ``[]`` is no problem, a null cell is unknown.
-    (Dask's default string conversion turns a list column into such text: it is read back the same way.)"""
-    text = col.cast(pl.String).str.strip_chars().str.strip_prefix("[").str.strip_suffix("]")
-    items = text.str.replace_all(r"[\"']", "").str.replace_all(r"[;,|\s]+", "\x1f").str.split("\x1f")
+    (``;``, ``,``, ``|`` or spaces between ids); ``[]`` is no problem, a null cell or a spelling of "unknown" (an
+    empty text, ``NA``, … :data:`NULL_TEXTS`) is unknown. (Dask's default string conversion turns a list column
+    into such text: it is read back the same way.)
+
+    The commonest forms, ids between semicolons and ``[]``, are split at once; a cell with anything else in it
+    (an item that is not a problem id) is decoded in full."""
+    text = col.cast(pl.String)
+    frame = pl.DataFrame({"t": text})
+    none = pl.lit(pl.Series([[]], dtype=pl.List(pl.String))).first()
+    quick = frame.select(pl.when(pl.col("t") == "[]").then(none).otherwise(pl.col("t").str.split(";")).alias("items"))
+    kind = pl.Enum(list(FIELDS["problems"].values))
+    odd = quick.select(pl.col("items").cast(pl.List(kind), strict=False).list.eval(pl.element().is_null())
+                       .list.any().fill_null(False)).to_series()
+    if not odd.any():
+        return quick.get_column("items").alias(col.name)
+    full = _decode_problems_fully(text.filter(odd))
+    # each odd row's place among the odd ones (lists cannot be scattered into place)
+    position = (odd.cast(pl.Int64).cum_sum() - 1).clip(lower_bound=0)
+    return pl.select(pl.when(pl.lit(odd)).then(pl.lit(full).gather(pl.lit(position)))
+                     .otherwise(pl.lit(quick.get_column("items")))).to_series().alias(col.name)
+
+
+def _decode_problems_fully(text: pl.Series) -> pl.Series:
+    stripped = text.str.strip_chars()
+    known = pl.when(~stripped.str.to_lowercase().is_in(NULL_TEXTS)).then(stripped)
+    body = known.str.strip_prefix("[").str.strip_suffix("]")
+    items = body.str.replace_all(r"[\"']", "").str.replace_all(r"[;,|\s]+", "\x1f").str.split("\x1f")
     cleaned = pl.select(items.list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_bytes() > 0)))
-    return cleaned.to_series().alias(col.name)
+    return cleaned.to_series()
+
+
+def null_spellings(raw: pl.DataFrame) -> tuple[pl.DataFrame, Optional[pl.Series]]:
+    """``raw`` with the spellings of "unknown" in its text columns (:data:`NULL_TEXTS`, stripped and lower-cased)
+    made null, and which rows changed (None: none did). Each column's distinct texts are looked at once."""
+    texts = [c for c in raw.columns if c in FIELDS and _is_string(raw.schema[c])]
+    if not texts or not raw.height:
+        return raw, None
+    changes: list[pl.Expr] = []
+    found: list[pl.Expr] = []
+    for c in texts:
+        values = set(FIELDS[c].values)
+        hits = [t for t in raw.get_column(c).cast(pl.String).unique().drop_nulls().to_list()
+                if t.strip().lower() in NULL_TEXTS and t not in values]
+        if hits:
+            text = pl.col(c).cast(pl.String)
+            changes.append(pl.when(text.is_in(hits)).then(None).otherwise(text).alias(c))
+            found.append(text.is_in(hits))
+    if not changes:
+        return raw, None
+    return raw.with_columns(changes), raw.select(pl.any_horizontal(found)).to_series()
 
 
 ITEMS = "__re_items"
@@ -302,6 +365,16 @@ class PlaceResolver:
         if key not in self._cache:
             self._cache[key] = self._resolve(prefix, province, city)
         return self._cache[key]
+
+    @staticmethod
+    def errors(prefix: str, province: Optional[str], city: Optional[str], lang: str) -> list[FieldError]:
+        """The errors ``parse_profile`` gives the pair, with its messages in ``lang`` (none when it resolves).
+        Asked again each time (for the distinct bad pairs of a chunk): nothing typed is kept for it."""
+        try:
+            parse_profile({f"{prefix}_province": province, f"{prefix}_city": city}, lang)
+        except ProfileError as exc:
+            return exc.errors
+        return []
 
     def _resolve(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
         try:
@@ -416,10 +489,21 @@ def _unmatched(texts: Optional[pl.Series], codes: np.ndarray) -> list[str]:
     return sorted(texts.filter(pl.Series(missing)).unique().to_list())
 
 
-def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, FactSpec]) -> pl.DataFrame:
-    """Canonical columns for every row of ``raw`` (which has ``ROW``), and ``BAD``: the rows to send the slow way.
+def place_flag(prefix: str) -> str:
+    """The fast path's column "this row's ``prefix`` place is refused" (it does not resolve, or is not text)."""
+    return f"__re_place:{prefix}"
 
-    A value is refused exactly when it is there (not null) and its canonical value is not.
+
+CONVERTERS: dict[str, Callable[[str, pl.DataType, Field, bool], Converter]] = {
+    "enum": _enum, "bool": _bool, "float": _number, "int": _number, "date": _date}
+
+
+def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, FactSpec], lenient: bool = False
+              ) -> pl.DataFrame:
+    """Canonical columns for every row of ``raw`` (which has ``ROW``), and ``BAD``: the rows refused.
+
+    A value is refused exactly when it is there (not null) and its canonical value is not. ``lenient``: read every
+    common spelling (for the rows the strict pass refused).
     """
     exprs: list[pl.Expr] = [pl.col(ROW)]
     later: list[list[pl.Expr]] = [[], []]  # steps that read the columns of the step before
@@ -443,7 +527,7 @@ def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, Fac
         if not present:
             exprs.append(pl.lit(None, dtype=_CANONICAL[f.kind](f)).alias(f.name))
             continue
-        conv = {"enum": _enum, "bool": _bool, "float": _number, "int": _number, "date": _date}[f.kind](f.name, dtype, f)
+        conv = CONVERTERS[f.kind](f.name, dtype, f, lenient)
         exprs.append(conv.value.alias(f.name))
         given = pl.col(f"__re_given:{f.name}")
         if conv.ok is not None:
@@ -465,10 +549,12 @@ def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, Fac
     temporary = [c for c in out.columns if c.startswith(("__re_tie:", "__re_num:", "__re_given:")) or c in (ITEMS, BITS)]
     out = out.with_columns(fixes).drop(*temporary)
     resolved: dict[str, pl.DataFrame] = {}
+    wrong_places: list[pl.Series] = []
     bad = out.get_column(BAD)
     for prefix in PLACE_PREFIXES:
         resolved[prefix], wrong = places.columns(raw, prefix)
         bad = bad | wrong
+        wrong_places.append(wrong.alias(place_flag(prefix)))
     work = resolved["work"]
     derived: list[pl.Series] = []
     for prefix in ("hukou", "residence"):  # null unless both places are given
@@ -478,6 +564,7 @@ def fast_path(raw: pl.DataFrame, places: PlaceResolver, schema: Mapping[str, Fac
         work.get_column("work_prefecture").alias("work_prefecture"),
         work.get_column("province").alias(PROVINCE),
         bad.alias(BAD),
+        *wrong_places,
     ]
     return out.with_columns(derived)
 
@@ -528,18 +615,14 @@ def slow_path(raw: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[int, lis
     return pl.DataFrame(clean, schema=schema, orient="row") if clean else pl.DataFrame(schema=schema), errors
 
 
-def errors_column(errors: Mapping[int, Sequence[FieldError]], n: int) -> pl.Series:
-    """The ``errors`` column of ``n`` rows: row ``r``'s list of errors when ``r`` is in ``errors``, else null.
-
-    Built from flat columns (one entry per error), grouped per row and gathered into place, not row by row."""
-    rows = sorted(errors)
-    flat = pl.DataFrame(
-        {"r": [r for r in rows for _ in errors[r]], "field": [e.field for r in rows for e in errors[r]],
-         "code": [e.code for r in rows for e in errors[r]], "message": [e.message for r in rows for e in errors[r]]},
-        schema={"r": pl.Int64, "field": pl.String, "code": pl.String, "message": pl.String})
-    lists = flat.group_by("r", maintain_order=True).agg(pl.struct("field", "code", "message").alias("errors"))
+def errors_column(flat: pl.DataFrame, n: int) -> pl.Series:
+    """The ``errors`` column of ``n`` rows from a flat table of errors (row ``r``, sort ``key``, field, code,
+    message): row ``r``'s errors in key order, null for a row without errors. Grouped and gathered into place,
+    not built row by row."""
+    lists = flat.sort("r", "key").group_by("r", maintain_order=True).agg(
+        pl.struct("field", "code", "message").alias("errors"))
     position = np.full(n, -1, dtype=np.int64)
-    position[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
+    position[lists.get_column("r").to_numpy()] = np.arange(lists.height)
     index = pl.select(pl.when(pl.lit(position) >= 0).then(pl.lit(position))).to_series()
     return lists.get_column("errors").cast(ERRORS).gather(index).alias("errors")
 

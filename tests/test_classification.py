@@ -1,0 +1,85 @@
+"""The weighing: unknown facts count for neither side, certainty and would_change say what the answers would do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+import pytest
+
+from rights_engine.engine import Engine
+from rights_engine.facts import INDICATOR_FIELDS
+
+RIDER = {"work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider", "counterparty": "platform",
+         "engagement": "cooperation_agreement"}
+ORDER = {"civil_relation": 0, "incomplete_labor_relation": 1, "labor_relation": 2}
+
+
+def test_nothing_known_is_open_and_asks_the_weightiest_facts_first(engine: Engine) -> None:
+    c = engine.evaluate(RIDER, lang="en").classification
+    assert c.category == "undetermined" and c.certainty == "open"
+    assert set(c.candidates) == set(ORDER)
+    assert c.needs[:1] == ["platform_manages_work"]  # the heaviest factor (denial weighs 4)
+
+
+def test_the_would_change_answers_do_what_they_say(engine: Engine) -> None:
+    profile = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False}
+    c = engine.evaluate(profile, lang="zh").classification
+    assert c.category == "labor_relation" and c.certainty == "likely"
+    assert c.would_change, "a single answer can still change this"
+    for change in c.would_change:
+        assert change.field not in profile and change.text.startswith("如果")
+        after = engine.evaluate({**profile, change.field: change.value}).classification
+        assert after.category == change.category
+    assert [w.field for w in c.would_change] == c.needs[:len(c.would_change)]
+
+
+def test_a_settled_answer_survives_every_answer_to_the_rest(engine: Engine) -> None:
+    profile = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False,
+               "must_be_online_min_hours": True, "subject_to_penalties": True}
+    c = engine.evaluate(profile).classification
+    assert c.category == "labor_relation" and c.certainty == "settled" and not c.needs and not c.would_change
+    rest = [f for f in INDICATOR_FIELDS if f not in profile]
+    for values in itertools.product((True, False), repeat=len(rest)):
+        assert engine.evaluate({**profile, **dict(zip(rest, values, strict=True))}).classification.category == \
+            "labor_relation"
+
+
+def test_answering_toward_a_labour_relation_never_moves_away_from_it(engine: Engine) -> None:
+    """Monotone: turning one known fact from its 'against' to its 'toward' answer never lowers the category."""
+    toward = {"platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False,
+              "must_be_online_min_hours": True, "subject_to_penalties": True, "platform_sets_price": True,
+              "work_is_core_business": True, "long_term_continuous": True, "main_income_source": True}
+    rng = random.Random(7)
+    for _ in range(150):
+        known = rng.sample(INDICATOR_FIELDS, rng.randint(1, 9))
+        profile = {**RIDER, **{f: rng.random() < 0.5 for f in known}}
+        before = engine.evaluate(profile).classification.category
+        against = [f for f in known if profile[f] != toward[f]]
+        if before == "undetermined" or not against:
+            continue
+        after = engine.evaluate({**profile, against[0]: toward[against[0]]}).classification.category
+        if after != "undetermined":
+            assert ORDER[after] >= ORDER[before], (profile, against[0])
+
+
+@pytest.mark.parametrize("first_day", [dt.date(1990, 1, 1), dt.date(2024, 6, 1)])
+def test_texts_do_not_depend_on_the_day_evaluated_before(first_day: dt.date) -> None:
+    engine = Engine(backend="python")
+    profile = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False}
+    engine.evaluate(profile, as_of=first_day)
+    texts = [w.text for w in engine.evaluate(profile, as_of=dt.date(2024, 6, 1)).classification.would_change]
+    fresh = [w.text for w in Engine(backend="python").evaluate(profile, as_of=dt.date(2024, 6, 1))
+             .classification.would_change]
+    assert texts == fresh and all("“" not in t for t in texts)
+
+
+def test_the_weighing_is_explained_with_its_numbers(engine: Engine) -> None:
+    c = engine.evaluate({**RIDER, "platform_manages_work": True, "can_refuse_orders": True, "sets_own_hours": True},
+                        lang="en").classification
+    assert c.category == "incomplete_labor_relation"
+    note = next(r for r in c.reasons if r.text.startswith("Weighing:"))
+    assert "score -3" in note.text and note.citations
+    weights = [r.text for r in c.reasons if r.direction in ("toward_labor", "against_labor")]
+    assert any("(weight +3)" in t for t in weights) and any("(weight −3)" in t for t in weights)

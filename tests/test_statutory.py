@@ -1,0 +1,363 @@
+"""The national statutory layer, the forum, campaign windows, nothing beyond the cited text, verification status
+and the force/condition fixes of the 2026-11-30 legal review (issue #12). Each fix quotes the clause it rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rights_engine.engine import Engine
+from rights_engine.places import province_names
+from rights_engine.result import Entitlement, Result
+from rights_engine.rulebase import RuleBase, RuleBaseError, default_root, load
+from rights_engine.textnorm import normalise
+
+TODAY = dt.date(2026, 11, 30)
+#: mainland law is not the law of the special administrative regions, nor applied to Taiwan by this tool
+NOT_MAINLAND = {"香港特别行政区", "澳门特别行政区", "台湾省"}
+MAINLAND = [p for p in province_names() if p not in NOT_MAINLAND]
+LABOUR_COURIER: dict[str, Any] = {"occupation": "courier", "engagement": "labor_contract", "receives_pension": False}
+#: the facts of a worker the classifier places 不完全符合确立劳动关系情形 (managed, free to refuse and set hours)
+INCOMPLETE: dict[str, Any] = {
+    "occupation": "delivery_rider", "engagement": "cooperation_agreement", "counterparty": "platform",
+    "platform_manages_work": True, "can_refuse_orders": True, "sets_own_hours": True,
+    "must_be_online_min_hours": False, "subject_to_penalties": True, "platform_sets_price": True,
+    "receives_pension": False,
+}
+#: every covered place, down to the prefectures the rule base names
+COVERED_PLACES = [("湖南省", "长沙市"), ("湖北省", "武汉市"), ("云南省", "昆明市"), ("云南省", "临沧市"),
+                  ("云南省", "文山壮族苗族自治州")]
+
+
+def _ent(result: Result, ent_id: str) -> Entitlement:
+    found = [e for e in result.entitlements if e.id == ent_id]
+    assert found, f"{ent_id} missing: {[e.id for e in result.entitlements]}"
+    return found[0]
+
+
+def _cites(e: Entitlement, source: str, clause: str | None = None) -> bool:
+    return any(c.source_id == source and (clause is None or c.clause == clause) for c in e.citations)
+
+
+def test_there_are_31_mainland_provinces() -> None:
+    assert len(MAINLAND) == 31
+
+
+@pytest.mark.parametrize("province", MAINLAND)
+def test_a_labour_relation_courier_gets_the_statutory_floor_everywhere(engine: Engine, province: str) -> None:
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": province}, as_of=TODAY)
+    assert result.classification.category == "labor_relation"
+    expected = {
+        "pension.employer_social_insurance": ("social-insurance-law", "第十条"),
+        "medical.employee_via_employer": ("social-insurance-law", "第二十三条"),
+        "injury.work_injury_insurance": ("social-insurance-law", "第三十三条"),
+        "employment_services.unemployment_insurance": ("social-insurance-law", "第四十四条"),
+        "medical.maternity_insurance": ("social-insurance-law", "第五十三条"),
+        "pay.minimum_wage": ("labor-law", "第四十八条"),
+        "pay.full_timely_payment": ("labor-law", "第五十条"),
+        "pay.overtime_premium": ("labor-law", "第四十四条"),
+        "rest.working_hours_limit": ("labor-law", "第三十六条"),
+        "rest.weekly_rest_day": ("labor-law", "第三十八条"),
+        "rest.paid_annual_leave": ("annual-leave-regulation", "第二条"),
+        "contract.labor_contract": ("labor-contract-law", "第十条"),
+    }
+    for ent_id, (source, clause) in expected.items():
+        e = _ent(result, ent_id)
+        assert e.status == "applies" and e.force == "mandatory", ent_id
+        assert _cites(e, source, clause), (ent_id, [(c.source_id, c.clause) for c in e.citations])
+        assert all(c.source_kind == "national_law" for c in e.citations if c.source_id == source)
+    assert _cites(_ent(result, "injury.work_injury_insurance"), "work-injury-regulation", "第二条")
+    # a labour contract was signed: no double pay for the want of one
+    assert "contract.double_pay_no_written_contract" not in {e.id for e in result.entitlements}
+
+
+def test_no_minimum_wage_figure_is_invented(engine: Engine) -> None:
+    """劳动法 第四十八条: 「最低工资的具体标准由省、自治区、直辖市人民政府规定」 — the rule states the rule, not a figure."""
+    for province in ("北京市", "湖南省", "云南省"):
+        e = _ent(engine.evaluate({**LABOUR_COURIER, "work_province": province}, as_of=TODAY), "pay.minimum_wage")
+        assert e.amount is None
+        assert any("人民政府规定" in n for n in e.notes)
+
+
+def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engine: Engine) -> None:
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "香港特别行政区"}, as_of=TODAY)
+    assert not any(c.source_id in ("labor-law", "social-insurance-law") for e in result.entitlements
+                   for c in e.citations)
+
+
+def test_no_written_contract_gives_double_pay(engine: Engine) -> None:
+    """劳动合同法 第八十二条: 「超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资」."""
+    profile = {"work_province": "北京市", "occupation": "courier", "engagement": "none", "counterparty": "platform",
+               "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False,
+               "must_be_online_min_hours": True, "subject_to_penalties": True, "work_is_core_business": True,
+               "receives_pension": False}
+    result = engine.evaluate(profile, as_of=TODAY)
+    if result.classification.category != "labor_relation":
+        pytest.skip("the classifier does not find a labour relation on these facts")
+    e = _ent(result, "contract.double_pay_no_written_contract")
+    assert e.force == "mandatory" and _cites(e, "labor-contract-law", "第八十二条")
+    assert "二倍" in e.summary
+
+
+def test_part_time_has_its_own_floor(engine: Engine) -> None:
+    """劳动合同法 第七十二条: 「不得低于…最低小时工资标准」「结算支付周期最长不得超过十五日」;
+    工伤保险条例 第二条: 「全部职工」."""
+    result = engine.evaluate({"work_province": "北京市", "occupation": "courier", "engagement": "part_time_contract",
+                              "daily_hours": 3, "weekly_hours": 18, "receives_pension": False}, as_of=TODAY)
+    assert result.classification.employment_mode == "part_time"
+    wage = _ent(result, "pay.minimum_wage")
+    assert _cites(wage, "labor-contract-law", "第七十二条") and not _cites(wage, "labor-law")
+    pay = _ent(result, "pay.full_timely_payment")
+    assert any("十五日" in c.quote for c in pay.citations)
+    injury = _ent(result, "injury.work_injury_insurance")
+    assert injury.force == "mandatory" and _cites(injury, "work-injury-regulation", "第二条")
+    # the employer's pension duty is not stated for part-time; the statute opens the individual route instead
+    assert "pension.employer_social_insurance" not in {e.id for e in result.entitlements}
+    assert _ent(result, "pension.flexible_worker_employee_scheme").force == "option"
+
+
+@pytest.mark.parametrize(("province", "city"), COVERED_PLACES)
+def test_an_incomplete_worker_has_the_arbitration_channel_everywhere(engine: Engine, province: str,
+                                                                      city: str) -> None:
+    """劳动争议调解仲裁法 第二条: 「（一）因确认劳动关系发生的争议」 — arbitration decides whether there is one."""
+    result = engine.evaluate({**INCOMPLETE, "work_province": province, "work_city": city}, as_of=TODAY)
+    assert result.classification.category == "incomplete_labor_relation"
+    e = _ent(result, "remedies.arbitration")
+    assert e.status == "applies"
+    assert _cites(e, "labor-dispute-law", "第二条（一）")
+    assert any("一年" in c.quote for c in e.citations if c.source_id == "labor-dispute-law")
+    assert e.claim and "arbitration" in {ch.id for ch in e.claim.channels}
+
+
+@pytest.mark.parametrize("profile", [
+    {"work_province": "云南省", "work_city": "昆明市", "occupation": "live_streamer", "engagement": "cooperation_agreement",
+     "platform_manages_work": False, "can_refuse_orders": True, "sets_own_hours": True, "receives_pension": False},
+    {"work_province": "北京市"},
+])
+def test_civil_and_undetermined_workers_can_also_seek_confirmation(engine: Engine, profile: dict[str, Any]) -> None:
+    result = engine.evaluate(profile, as_of=TODAY)
+    assert result.classification.category in ("civil_relation", "undetermined")
+    assert _cites(_ent(result, "remedies.arbitration"), "labor-dispute-law", "第二条（一）")
+
+
+_NO_ARBITRATION = re.compile(r"不能申请劳动仲裁|不走劳动仲裁|不得申请仲裁|cannot go to labour arbitration|"
+                             r"do not go to labour arbitration|cannot apply for arbitration")
+
+
+def test_no_text_tells_a_non_labour_worker_arbitration_is_closed(rulebase: RuleBase) -> None:
+    texts = [t for d in rulebase.entitlements.values() for t in (d.summary.zh, d.summary.en)]
+    texts += [t for r in rulebase.rules if r.spec.note for t in (r.spec.note.zh, r.spec.note.en)]
+    assert not [t for t in texts if _NO_ARBITRATION.search(t)]
+
+
+# -- campaign windows -------------------------------------------------------------------------------
+def test_campaign_rules_never_outlive_their_window(rulebase: RuleBase) -> None:
+    campaign = [r for r in rulebase.rules if r.campaign_until is not None]
+    assert campaign, "the Hunan special action is a campaign"
+    for r in campaign:
+        assert r.valid_to is not None and r.valid_to <= r.campaign_until, r.id
+    assert {r.source.id for r in campaign} >= {"hunan-2021-special-action"}
+    assert all(r.campaign_until == dt.date(2022, 2, 28) for r in campaign if r.source.id == "hunan-2021-special-action")
+
+
+HUNAN_RIDER = {"work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider",
+               "engagement": "labor_contract", "gender": "female", "receives_pension": False}
+
+
+def test_the_special_action_leaves_the_report_after_february_2022(engine: Engine) -> None:
+    """湖南专项行动 三: 「本次专项行动实施时间为2021年8月-2022年2月」."""
+    during = engine.evaluate(HUNAN_RIDER, as_of=dt.date(2022, 1, 15))
+    cited = [e for e in during.entitlements if _cites(e, "hunan-2021-special-action")]
+    assert cited
+    for e in cited:
+        only_campaign = all(c.source_id == "hunan-2021-special-action" for c in e.citations)
+        assert e.valid_until == (dt.date(2022, 2, 28) if only_campaign else None), e.id
+    for day in (dt.date(2022, 3, 1), dt.date(2024, 7, 1), TODAY):
+        after = engine.evaluate(HUNAN_RIDER, as_of=day)
+        assert not [e.id for e in after.entitlements if _cites(e, "hunan-2021-special-action")]
+        # what rests on standing law stays, citing the standing law
+        assert _cites(_ent(after, "injury.work_injury_insurance"), "work-injury-regulation")
+
+
+# -- nothing beyond the cited text --------------------------------------------------------------------
+_DETAIL = re.compile(r"\d+(?:\.\d+)?%?|百分之[一二三四五六七八九十百]+"
+                     r"|[一二三四五六七八九十两]+(?:个月|小时|日|天|年|元|倍|周岁)")
+#: references, not details: 文号, decree numbers, ISO dates and years of a document, clause numbers in brackets
+_REFERENCE = re.compile(r"〔\d{4}〕\d+号|第\d+号|\d{4}-\d{2}-\d{2}|\d{4}年|[（(]\d+[)）]")
+#: specific terms found in one document's text and, before this review, shown under others'
+_TERMS = ("创业补贴", "创业担保贷款", "最严算法", "停止作业", "网上办", "掌上办", "按单缴费", "待遇等待期", "押金",
+          "保证金", "湘就业", "饮水", "如厕", "充电", "心理疏导", "送清凉", "计件单价", "抽成", "行业工会", "区域工会",
+          "交通安全", "岗位推荐", "性别、民族、年龄", "不受户籍限制")
+#: reviewed plain-language paraphrases: (text id, detail) -> why it may stand without being in the quote
+_ALLOWED: dict[tuple[str, str], str] = {
+    ("hunan-2024-reply-0677.injury.occupational_injury_protection", "6"):
+        "「截至2024年6月」 is the reply's own date (2024-06-04, in the registry), not a detail of the measure",
+}
+#: a sentence that says where its detail comes from and how well it was checked states an outside fact openly
+_MARKED = ("转载", "未核实", "未能核实", "未见")
+
+
+def _details(text: str) -> set[str]:
+    found: set[str] = set()
+    for sentence in re.split(r"[。；]", text):
+        if any(mark in sentence for mark in _MARKED):
+            continue
+        bare = _REFERENCE.sub("", sentence)
+        found |= set(_DETAIL.findall(bare)) | {t for t in _TERMS if t in sentence}
+    return found
+
+
+def _quoted(rule: Any) -> str:
+    return normalise("".join(c.quote for c in rule.citations))
+
+
+def test_details_detector_finds_figures_and_terms() -> None:
+    assert _details("产假98天，难产的增加15天") == {"98", "15"}
+    assert _details("不低于工资的百分之三百；一年内") == {"百分之三百", "一年"}
+    assert _details("可以网上办、掌上办（人社部发〔2025〕24号，2025-07-01）") == {"网上办", "掌上办"}
+    assert _details("据公开报道（转载），由平台按单缴费。产假98天") == {"98"}
+
+
+def test_no_summary_or_note_states_a_detail_outside_the_clauses_it_cites(rulebase: RuleBase) -> None:
+    by_entitlement: dict[str, list[Any]] = {}
+    for r in rulebase.rules:
+        if r.spec.kind == "entitlement" and r.spec.entitlement:
+            by_entitlement.setdefault(r.spec.entitlement, []).append(r)
+    problems = []
+    for ent_id, rules in by_entitlement.items():
+        # any one rule may be the only one shown: the summary's details must stand in each rule's citations
+        for detail in _details(rulebase.entitlements[ent_id].summary.zh):
+            for r in rules:
+                if normalise(detail) not in _quoted(r) and (ent_id, detail) not in _ALLOWED:
+                    problems.append(f"summary of {ent_id}: {detail!r} not in {r.id}")
+    for r in rulebase.rules:
+        if r.spec.note:
+            for detail in _details(r.spec.note.zh):
+                if normalise(detail) not in _quoted(r) and (r.id, detail) not in _ALLOWED:
+                    problems.append(f"note of {r.id}: {detail!r}")
+    assert not problems, "\n".join(problems)
+
+
+# -- verification status -----------------------------------------------------------------------------
+def test_hunan_heat_months_and_start_date_are_marked_unverified(engine: Engine) -> None:
+    result = engine.evaluate({**HUNAN_RIDER, "high_temperature_work": True}, as_of=dt.date(2024, 8, 1))
+    e = _ent(result, "weather.high_temperature_allowance")
+    assert e.amount is not None and e.amount.value == 300
+    assert e.amount.verification == "verified" and e.amount.months_verification == "unverified"
+    facts = {f.what: f.verification for f in e.outside_facts}
+    assert facts.get("valid_from") == "unverified" and facts.get("months") == "unverified"
+    dumped = result.model_dump(mode="json")
+    heat = next(x for x in dumped["entitlements"] if x["id"] == "weather.high_temperature_allowance")
+    assert heat["amount"]["months_verification"] == "unverified"
+
+
+def test_outside_facts_name_registered_sources(rulebase: RuleBase) -> None:
+    for r in rulebase.rules:
+        for f in r.spec.outside_facts:
+            assert f.source is None or f.source in rulebase.sources, r.id
+            assert f.verification != "verified" or f.source, r.id
+
+
+# -- the force and condition fixes of the review -------------------------------------------------------
+def test_hubei_pay_is_urged_not_owed_to_an_incomplete_worker(engine: Engine) -> None:
+    """湖北 二（四）: 「督促企业向提供正常劳动的劳动者按时足额支付不低于当地最低工资标准的劳动报酬」."""
+    result = engine.evaluate({**INCOMPLETE, "work_province": "湖北省", "work_city": "武汉市"}, as_of=TODAY)
+    wage = _ent(result, "pay.minimum_wage")
+    assert wage.force == "encouraged"
+    assert not (wage.claim and wage.claim.owed_by and wage.claim.owed_by.id == "employer")
+    # the agreed pay is owed under the agreement itself (民法典 第五百零九条)
+    pay = _ent(result, "pay.full_timely_payment")
+    assert pay.force == "mandatory" and _cites(pay, "civil-code", "第五百零九条")
+    assert pay.claim and pay.claim.owed_by and pay.claim.owed_by.id != "employer"
+    # 「企业应支付高于正常工作时间劳动报酬的合理报酬」: owed by the enterprise, which is no 用人单位 here
+    holiday = _ent(engine.evaluate({**INCOMPLETE, "work_province": "湖北省", "work_city": "武汉市",
+                                    "works_statutory_holidays": True}, as_of=TODAY), "pay.holiday_premium")
+    assert holiday.claim and holiday.claim.owed_by and holiday.claim.owed_by.id != "employer"
+    assert not _cites(holiday, "labor-law")
+
+
+def test_hubei_commercial_insurance_is_not_a_legal_duty(engine: Engine) -> None:
+    """湖北 三（七）: 「平台企业要通过购买人身意外、雇主责任等商业保险」 — 要, no statute behind it."""
+    result = engine.evaluate({**INCOMPLETE, "work_province": "湖北省", "work_city": "武汉市"}, as_of=TODAY)
+    assert _ent(result, "injury.commercial_insurance").force == "encouraged"
+
+
+@pytest.mark.parametrize("city", ["昆明市", "文山壮族苗族自治州"])
+def test_yunnan_agreed_pay_is_owed_by_the_enterprise(engine: Engine, city: str) -> None:
+    """云人社发〔2021〕40号 二（六）: 「推动将不完全符合确立劳动关系情形的新就业形态劳动者纳入制度保障范围」 — a push;
+    the agreed remuneration is still owed under the written agreement (民法典 第五百零九条 「当事人应当按照约定全面履行」)."""
+    result = engine.evaluate({**INCOMPLETE, "work_province": "云南省", "work_city": city}, as_of=TODAY)
+    pay = _ent(result, "pay.full_timely_payment")
+    assert pay.force == "mandatory" and pay.claim and pay.claim.owed_by
+    assert _cites(pay, "civil-code", "第五百零九条") and _cites(pay, "yunnan-2021-40", "二（六）")
+
+
+def test_holiday_pay_in_a_labour_relation_cites_the_300_percent(engine: Engine) -> None:
+    """劳动法 第四十四条（三）: 「法定休假日安排劳动者工作的，支付不低于工资的百分之三百的工资报酬」."""
+    for province, city in (("湖北省", "武汉市"), ("云南省", "临沧市"), ("北京市", None)):
+        profile = {**LABOUR_COURIER, "work_province": province, "works_statutory_holidays": True}
+        if city:
+            profile["work_city"] = city
+        e = _ent(engine.evaluate(profile, as_of=TODAY), "pay.holiday_premium")
+        assert e.force == "mandatory"
+        assert any("百分之三百" in c.quote and c.source_id == "labor-law" for c in e.citations)
+
+
+def test_maternity_leave_and_nursing_time_only_in_a_labour_relation(engine: Engine) -> None:
+    """女职工劳动保护特别规定 第二条: 「用人单位及其女职工，适用本规定」; 湖南专项行动 二（五） 「女职工产假、哺乳时间」."""
+    woman = {"gender": "female", "work_province": "湖南省", "work_city": "长沙市"}
+    employee = engine.evaluate({**LABOUR_COURIER, **woman}, as_of=TODAY)
+    assert _ent(employee, "rest.maternity_leave").force == "mandatory"
+    assert _ent(employee, "rest.nursing_time").force == "mandatory"
+    for day in (dt.date(2022, 1, 15), TODAY):
+        incomplete = engine.evaluate({**INCOMPLETE, **woman}, as_of=day)
+        ids = {e.id for e in incomplete.entitlements}
+        assert not ids & {"rest.maternity_leave", "rest.nursing_time", "remedies.female_worker_protection"}
+
+
+def test_hunan_2021_24_is_not_applied_before_any_evidenced_date(engine: Engine) -> None:
+    """湘人社规〔2021〕24号 is known only through 湘人社提函〔2024〕96号 (2024-06-04); its own date is in no copy."""
+    profile = {**INCOMPLETE, "work_province": "湖南省", "work_city": "长沙市"}
+    for day in (dt.date(2020, 6, 1), dt.date(2023, 6, 1)):
+        early = engine.evaluate(profile, as_of=day)
+        assert not any(_cites(e, "hunan-2021-24") for e in early.entitlements)
+    later = engine.evaluate(profile, as_of=TODAY)
+    pension = _ent(later, "pension.flexible_worker_employee_scheme")
+    assert _cites(pension, "hunan-2021-24")
+    assert any(f.what == "valid_from" and f.verification == "unverified" for f in pension.outside_facts)
+
+
+def test_flexible_employment_registration_place_is_not_the_business_registration_place(rulebase: RuleBase) -> None:
+    """湘人社规〔2021〕24号: 「在省内灵活就业登记地或居住登记地」 vs 「无雇工的个体工商户…注册登记地」."""
+    places = {r.id: r.spec.claim.place for r in rulebase.rules if r.source.id == "hunan-2021-24" and r.spec.claim}
+    assert places["hunan-2021-24.pension.flexible_worker_employee_scheme.registration"] == "flexible_registration_place"
+    assert places["hunan-2021-24.pension.flexible_worker_employee_scheme.individual_business"] == "registration_place"
+
+
+# -- the loader checks the new keys --------------------------------------------------------------------
+def _broken_copy(tmp_path: Path, rel: str, old: str, new: str) -> Path:
+    root = tmp_path / "rules"
+    shutil.copytree(default_root(), root)
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    return root
+
+
+def test_a_campaign_window_must_stand_in_the_documents_own_text(tmp_path: Path) -> None:
+    root = _broken_copy(tmp_path, "hunan/hunan-2021-special-action.yaml", "quote: 本次专项行动实施时间为2021年8月-2022年2月",
+                        "quote: 本次专项行动实施时间为2021年8月-2023年2月")
+    with pytest.raises(RuleBaseError, match="campaign"):
+        load(root)
+
+
+def test_an_outside_fact_must_name_a_registered_source(tmp_path: Path) -> None:
+    root = _broken_copy(tmp_path, "hubei/hubei-2022-measures.yaml", "source: spc-guiding-238", "source: spc-guiding-999")
+    with pytest.raises(RuleBaseError, match="outside_facts"):
+        load(root)
