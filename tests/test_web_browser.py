@@ -94,7 +94,7 @@ def fill_partial_facts(page: Page) -> None:
     for ident in ("occupation-delivery_rider", "engagement-individual_business", "counterparty-cooperation_enterprise",
                   "platform_manages_work-true", "can_refuse_orders-false", "sets_own_hours-false",
                   "must_be_online_min_hours-true", "subject_to_penalties-true", "outdoor_work-true",
-                  "problems-deposit"):
+                  "works_statutory_holidays-false", "problems-deposit"):
         page.check(f"#q-{ident}")
 
 
@@ -127,7 +127,7 @@ def test_form_report_next_question_english_citation_and_print(server: ClinicServ
     assert 3 <= page.locator("#steps > li").count() <= 5
 
     # pending items, with what they need, and the next question
-    female = entitlement(page, "remedies.female_worker_protection")
+    female = entitlement(page, "rest.maternity_leave")
     heat = entitlement(page, "weather.high_temperature_allowance")
     expect(female).to_have_attribute("data-status", "pending")
     expect(female.locator(".badge.status")).to_have_text("待确认")
@@ -141,7 +141,7 @@ def test_form_report_next_question_english_citation_and_print(server: ClinicServ
     # answer it: the item resolves, and the question after it comes next
     page.check("#q-gender-female")
     page.click("#answer")
-    expect(entitlement(page, "remedies.female_worker_protection")).to_have_attribute("data-status", "applies")
+    expect(entitlement(page, "rest.maternity_leave")).to_have_attribute("data-status", "applies")
     expect(page.locator('#next-form input[name="answer_field"]')).to_have_value("high_temperature_work")
     expect(page.locator("#counts")).to_contain_text("1")
     SCREENSHOT.parent.mkdir(exist_ok=True)
