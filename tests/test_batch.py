@@ -435,3 +435,47 @@ def test_the_batch_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert rows["r-009"]["union.membership"] == "not_evaluated" and rows["r-009"]["category"] is None
     assert rows["r-008"]["category"] == "civil_relation"
     assert capsys.readouterr().out == ""
+
+
+def _holds_text(root: object, text: str) -> bool:
+    """Whether ``text`` is reachable from ``root`` through attributes, mappings and sequences (polars frames and
+    numpy arrays are searched for it as values too)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            if obj == text:
+                return True
+        elif isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif isinstance(obj, pl.DataFrame):
+            stack.extend(v for col in obj.get_columns() if col.dtype == pl.String for v in col.to_list())
+        elif hasattr(obj, "__dict__") and type(obj).__module__.startswith("rights_engine"):
+            stack.extend(vars(obj).values())
+        elif hasattr(obj, "__slots__") and type(obj).__module__.startswith("rights_engine"):
+            stack.extend(getattr(obj, name) for name in obj.__slots__ if hasattr(obj, name))
+    return False
+
+
+def test_no_typed_place_text_outlives_a_table_or_file(rulebase: RuleBase, tmp_path: Path) -> None:
+    """The evaluator resolves each distinct place text once per table, and forgets them all when the table or file is
+    done (privacy: no cache keeps what a user typed). The compiled plans stay."""
+    marker = "某某不存在的市"
+    rows = [{"work_province": "湖南省", "work_city": "长沙市", "occupation": "courier"},
+            {"work_province": "湖南省", "work_city": marker, "occupation": "courier"}]
+    evaluator = BatchEvaluator(rulebase)
+    out = evaluate_table(_table(rows), evaluator=evaluator)
+    assert out.get_column("errors").is_not_null().to_list() == [False, True]
+    assert not _holds_text(evaluator, marker)
+    assert not _holds_text(evaluator, "长沙市")
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    _table(rows).write_parquet(source)
+    evaluate_file(source, target, evaluator=evaluator)
+    assert not _holds_text(evaluator, marker)

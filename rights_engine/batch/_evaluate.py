@@ -74,6 +74,10 @@ class BatchEvaluator:
         self._lock = threading.Lock()
 
     # -- compiled plans --------------------------------------------------------------------------------
+    def forget_places(self) -> None:
+        """Forget the place texts met (the compiled plans stay): nothing typed is kept after a table or file."""
+        self._places.forget()
+
     def _work_prefecture(self, places: Places) -> Optional[str]:
         value = self._facts.facts_of(WorkerProfile.model_validate({}), places)["work_prefecture"]
         assert isinstance(value, frozenset)
@@ -369,4 +373,8 @@ def evaluate_table(table: Any, as_of: Optional[dt.date | str] = None, columns: S
     ``amount.<entitlement>`` for the entitlements that have amounts, and ``errors`` (null, or the bad fields with
     their codes and messages; a bad row's other results are null).
     """
-    return (evaluator or shared_evaluator()).evaluate(table, as_of=as_of, columns=columns, lang=lang)
+    used = evaluator or shared_evaluator()
+    try:
+        return used.evaluate(table, as_of=as_of, columns=columns, lang=lang)
+    finally:
+        used.forget_places()

@@ -315,6 +315,7 @@ def evaluate_file(source: str | Path, target: str | Path, as_of: Optional[dt.dat
                 writer.close(empty=pl.DataFrame(schema=schema))
         finished = True
     finally:
+        evaluator.forget_places()
         if bar is not None:
             bar.close()
         if not finished and target.exists():

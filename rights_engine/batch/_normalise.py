@@ -360,6 +360,13 @@ class PlaceResolver:
         self._known: dict[str, _Known] = {}
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Drop every place text met so far (called when a table or file is done: no typed text outlives it).
+        A thread still evaluating keeps the tables it holds; it only resolves its new pairs again."""
+        with self._lock:
+            self._cache = {}
+            self._known = {}
+
     def info(self, prefix: str, province: Optional[str], city: Optional[str]) -> Optional[PlaceInfo]:
         key = (prefix, province, city)
         if key not in self._cache:
