@@ -314,11 +314,12 @@ class _Builder:
         s = c.source
         note = None
         if s.attribution == "republication":
-            note = _("The 文号 and the province of this source come from a public republication, not from the seed "
-                     "text, which prints neither.", self.lang)
+            note = _("The document number and the province of this document come from a public reprint; the text "
+                     "itself prints neither.", self.lang)
         return Citation(
             source_id=s.id, document_number=s.document_number, title=s.title, issuer=s.issuer, date=s.date,
-            clause=c.clause, quote=c.quote, via=c.via.id if c.via else None, source_kind=s.kind,
+            clause=c.clause, quote=c.quote, via=c.via.id if c.via else None,
+            via_title=c.via.title if c.via else None, source_kind=s.kind,
             verification=s.verification, attribution_note=note, force=force,  # type: ignore[arg-type]
         )
 
@@ -381,10 +382,7 @@ class _Builder:
             notes.append(r.spec.note.get(self.lang))
         if r.spec.certainty == "unverified":
             notes.append(_("Unverified: the start date or scope is not verified; this is not a promise.", self.lang))
-        for c in r.citations:
-            if c.source.outside_seeds:
-                notes.append(_("Outside the seeds: {title} ({number}).", self.lang, title=c.source.title,
-                               number=c.source.document_number or c.source.id))
+        # where each citation comes from (national law, a reprint, not confirmed) is told with the citation itself
         return notes
 
     # -- classification --------------------------------------------------------------------------

@@ -77,7 +77,8 @@ FIELD_LABELS: dict[str, str] = {
 
 #: The form's sections, in order. Fields of ``questions.yaml`` not listed here go to a last section.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (N_("Where the worker works and lives"), ("work_province", "work_city", "hukou_province", "residence_province")),
+    (N_("Where the worker works and lives"), ("work_province", "work_city", "hukou_province", "hukou_city",
+                                                 "residence_province", "residence_city")),
     (N_("The work and who manages it"), (
         "occupation", "engagement", "counterparty", "managed_by", "platform_manages_work", "can_refuse_orders",
         "sets_own_hours", "must_be_online_min_hours", "subject_to_penalties", "platform_sets_price",
@@ -231,10 +232,15 @@ class Intake:
         low, high = _bounds(name) if kind in ("number", "integer") else (None, None)
         return Field(name, kind, field_label(name, lang), question, choices, low, high)
 
-    def sections(self, lang: str) -> list[tuple[str, list[Field]]]:
+    def sections(self, lang: str, order: Sequence[str] = ()) -> list[tuple[str, list[Field]]]:
+        """The form's sections. ``order``: fields asked first within their section (e.g. what the classification
+        needs, in the order it needs them); the others keep their place after them."""
+        rank = {name: i for i, name in enumerate(order)}
         out: list[tuple[str, list[Field]]] = []
         for title, names in SECTIONS:
-            out.append((_(title, lang), [self.field(n, lang) for n in names if n in WorkerProfile.model_fields]))
+            head = [n for n in names[:2] if title == SECTIONS[1][0]]  # occupation and engagement stay first
+            rest = sorted((n for n in names if n not in head), key=lambda n: (rank.get(n, len(rank)), names.index(n)))
+            out.append((_(title, lang), [self.field(n, lang) for n in (*head, *rest) if n in WorkerProfile.model_fields]))
         listed = {n for _title, names in SECTIONS for n in names}
         extra = [self.field(n, lang) for n in self.names if n not in listed]
         if extra:

@@ -14,6 +14,7 @@ from typing import Any, Optional, TextIO
 from .i18n import _
 from .intake import UNKNOWN, AnswerError, Intake, is_stop, numbered, parse_answer
 from .profile import ProfileError, WorkerProfile
+from .questions import ask_order
 from .report import render_text
 from .result import Question, Result
 
@@ -44,8 +45,17 @@ class Interview:
         return result
 
     def next_question(self, result: Result) -> Optional[Question]:
-        return next((q for q in result.questions if q.field not in self.asked and q.field in WorkerProfile.model_fields),
-                    None)
+        """The place of work (and its city where the province has rules), the occupation and what was signed
+        first; then the result's questions, most deciding first."""
+        order = ask_order(self.engine.rulebase, result.questions, self.answers, self.asked,
+                          result.classification.needs)
+        name = next((f for f in order if f in WorkerProfile.model_fields), None)
+        if name is None:
+            return None
+        ranked = next((q for q in result.questions if q.field == name), None)
+        if ranked is not None:
+            return ranked
+        return Question(field=name, text=self.intake.field(name, self.lang).question, weight=0.0)
 
     def run(self, start: Optional[dict[str, Any]] = None) -> Result:
         """Ask until done or stopped; return the final result (the report is printed by :func:`main`)."""

@@ -8,7 +8,7 @@ signed before who decides the hours), so the order is stable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ._memo import IdentityMemo
 from .result import Classification, Entitlement, Question
@@ -83,3 +83,46 @@ def _choices(rb: RuleBase, field: str, lang: str) -> list[dict[str, object]]:
         yes, no, _ = _YES_NO[lang]
         return [{"value": True, "label": yes}, {"value": False, "label": no}, unknown]
     return [unknown]
+
+
+#: Asked before anything ranked: where (it decides which rules apply), then what work and what was signed.
+FIRST_FIELDS = ("work_province", "work_city", "occupation", "engagement")
+
+
+def _provinces_with_own_rules(rb: RuleBase) -> frozenset[str]:
+    """Provinces whose own (provincial or prefectural) documents are in the rule base, and those with rules of a
+    city: there the city can change what applies."""
+    own = {r.jurisdiction.province for r in rb.rules if r.jurisdiction.prefecture and r.jurisdiction.province}
+    return frozenset(own | set(rb.covered))
+
+
+_covered: IdentityMemo[RuleBase, frozenset[str]] = IdentityMemo(_provinces_with_own_rules, limit=64)
+
+
+def ask_order(rb: RuleBase, result_questions: Sequence[Question], known: Mapping[str, object],
+              skip: Iterable[str] = (), needs: Sequence[str] = ()) -> list[str]:
+    """The fields to ask, in order: the place of work, the city wherever the province has rules of its own (its
+    cities may have more), the occupation and what was signed; then what the classification still needs, in the
+    order it needs it (``needs``: ``Classification.needs``); then the other ranked questions of the result."""
+    skipped = set(skip)
+    out: list[str] = []
+    province = known.get("work_province")
+    for name in FIRST_FIELDS:
+        if name in known or name in skipped:
+            continue
+        if name == "work_city" and not (isinstance(province, str) and _province_covered(rb, province)):
+            continue
+        out.append(name)
+    ranked = [q.field for q in result_questions]
+    out += [f for f in needs if f in ranked and f not in known and f not in skipped and f not in out]
+    out += [f for f in ranked if f not in known and f not in skipped and f not in out]
+    return out
+
+
+def _province_covered(rb: RuleBase, name: str) -> bool:
+    from .places import PlaceError, resolve_province
+
+    try:
+        return resolve_province(name) in _covered(rb)
+    except PlaceError:
+        return False

@@ -1,11 +1,22 @@
-"""A readable plain-text report of a :class:`~rights_engine.result.Result` (CLI, interview, print)."""
+"""What a worker reads: the handout (relationship, first steps, what is pending) and its appendix, in plain words.
+
+The wording helpers here are shared by the plain-text report (CLI, interview) and the web page, so that both say
+the same thing: never an id, a condition or a field name; where a rule comes from in words a worker knows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from .i18n import _, format_date
-from .result import Citation, Entitlement, Result
+from .result import Citation, Classification, Entitlement, Result
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for translation (translated where it is shown)."""
+    return msgid
+
 
 _CATEGORY = {
     "labor_relation": "labour relation (full-time, part-time or dispatched)",
@@ -13,61 +24,272 @@ _CATEGORY = {
     "civil_relation": "self-employed platform work or freelancing (civil law)",
     "undetermined": "undetermined: the facts given cannot decide yet",
 }
+#: The relationship in one sentence, by category.
+_RELATION = {
+    "labor_relation": N_("On the facts given, you and {employer} are in a labour relation: labour law applies in full."),
+    "incomplete_labor_relation": N_("You and {employer} are not fully in a labour relation, but the enterprise manages "
+                                 "your work: you are owed the protections for this kind of work."),
+    "civil_relation": N_("Your work looks like self-employed platform work or freelancing: civil law applies, plus the "
+                      "protections listed below."),
+    "undetermined": N_("The facts given cannot yet say whether you are in a labour relation."),
+}
+_CERTAINTY = {
+    "settled": N_("How sure: settled — no unknown fact could change this."),
+    "likely": N_("How sure: likely — the known facts point to it, but an answer still missing could change it."),
+    "open": N_("How sure: open — the known facts favour no answer yet."),
+}
 _MODE = {"full_time": "full-time", "part_time": "part-time (非全日制)", "dispatched": "dispatched (劳务派遣)"}
 _EMPLOYER = {
     "platform": "the platform company",
     "cooperation_enterprise": "the cooperating enterprise (station, franchisee, agent)",
     "dispatch_agency": "the labour-dispatch agency",
 }
+_KIND = {
+    "provincial": N_("provincial government document"),
+    "prefectural": N_("city or prefecture government document"),
+    "national_law": N_("national law"),
+    "national_policy": N_("national policy document"),
+    "court_decision": N_("court decision or judicial interpretation"),
+}
+_VERIFICATION = {
+    "verified": None,
+    "republication": N_("text from a public reprint, not checked against the official copy"),
+    "unverified": N_("not confirmed"),
+}
 _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "note": "•"}
+#: The remedies a worker takes first, in this order (entitlement ids: never shown, only used to pick).
+_FIRST_REMEDIES = ("remedies.arbitration", "remedies.labour_inspection_complaint", "remedies.legal_aid",
+                   "remedies.non_labor_channels", "remedies.mediation")
+MAX_STEPS = 5
 
 
-def _labels(fields: Iterable[str], lang: str) -> str:
-    """Short labels of profile fields (the field name in brackets, for the profile's JSON)."""
+def sep(lang: str) -> str:
+    return "、" if lang == "zh" else ", "
+
+
+def labels(fields: Iterable[str], lang: str) -> str:
+    """Short labels of profile fields (never the field names themselves)."""
     from .intake import field_label
 
-    return ("、" if lang == "zh" else ", ").join(f"{field_label(f, lang)} ({f})" for f in fields)
+    return sep(lang).join(dict.fromkeys(field_label(f, lang) for f in fields))
 
 
-def cite(c: Citation, lang: str) -> str:
+def category_text(category: str, lang: str) -> str:
+    return _(_CATEGORY[category], lang)
+
+
+def relationship(c: Classification, lang: str) -> str:
+    """The relationship in one sentence."""
+    employer = _(_EMPLOYER[c.employer], lang) if c.employer else _("the company", lang)
+    return _(_RELATION[c.category], lang, employer=employer)
+
+
+def certainty(c: Classification, lang: str) -> str:
+    return _(_CERTAINTY[c.certainty], lang)
+
+
+def source_words(c: Citation, lang: str) -> list[str]:
+    """Where a citation comes from and how well it was checked, in words (issuer, kind, date, reprint, via)."""
+    words = []
+    kind = _(_KIND[c.source_kind], lang)
+    words.append(f"{c.issuer}：{kind}" if c.issuer and lang == "zh" else f"{kind} ({c.issuer})" if c.issuer else kind)
+    if c.date:
+        words.append(format_date(c.date, lang))
+    checked = _VERIFICATION[c.verification]
+    if checked:
+        words.append(_(checked, lang))
+    if c.via:
+        words.append(_("known only through its quotation in {source}", lang, source=f"《{c.via_title or ''}》"))
+    return words
+
+
+def citation_label(c: Citation) -> str:
     parts = [f"《{c.title}》"]
     if c.document_number:
         parts.append(c.document_number)
     if c.clause:
         parts.append(c.clause)
-    if c.via:
-        parts.append(f"({_('via', lang)} {c.via})")
-    if c.source_kind in ("national_law", "national_policy", "court_decision"):
-        parts.append("[outside the seeds]" if lang == "en" else "［种子文件以外］")
-    return " ".join(parts) + f"：「{c.quote}」"
+    return " ".join(parts)
 
 
-def _lines_for_entitlement(e: Entitlement, lang: str) -> Iterable[str]:
+def cite(c: Citation, lang: str) -> str:
+    return f"{citation_label(c)} ({'; '.join(source_words(c, lang))})：「{c.quote}」"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One of the first things to do."""
+
+    title: str
+    text: str
+    where: str = ""
+    until: str = ""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A question still open, and the rights it settles."""
+
+    question: str
+    rights: list[str] = field(default_factory=list)
+
+
+def _where(e: Entitlement, lang: str, limit: int = 3) -> str:
+    if not e.claim:
+        return ""
+    where = sep(lang).join(ch.name for ch in e.claim.channels[:limit])
+    if e.claim.place_label:
+        where += f"（{e.claim.place_label}）" if lang == "zh" else f" ({e.claim.place_label})"
+    return where
+
+
+def valid_until(e: Entitlement, lang: str) -> str:
+    if e.valid_until is None:
+        return ""
+    return _("Time-limited: until {date}.", lang, date=format_date(e.valid_until, lang))
+
+
+def first_steps(result: Result, lang: str) -> list[Step]:
+    """The three to five things to do first: the problems reported, then the way to press a claim (with its time
+    limit), then the money and insurance owed."""
+    steps: list[Step] = []
+    titles = {e.id: e.title for e in result.entitlements}
+    for p in result.problems[:2]:
+        rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
+        where = sep(lang).join(ch.name for ch in p.channels[:3])
+        text = _("Rights that address it: {rights}.", lang, rights=rights) if rights else ""
+        steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
+    by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
+    for ident in _FIRST_REMEDIES:
+        if len(steps) >= 3:
+            break
+        e = by_id.get(ident)
+        if e is not None:
+            text = e.notes[0] if e.notes and ident == "remedies.arbitration" else e.summary
+            steps.append(Step(e.title, text, _where(e, lang), valid_until(e, lang)))
+    owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory"]
+    owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
+    for e in owed:
+        if len(steps) >= MAX_STEPS:
+            break
+        who = e.claim.owed_by.name if e.claim and e.claim.owed_by else ""
+        text = e.summary + (f" {_('Amount', lang)}: {e.amount.display}" if e.amount else "")
+        if who:
+            text = _("Owed by {who}.", lang, who=who) + " " + text
+        steps.append(Step(e.title, text, _where(e, lang), valid_until(e, lang)))
+    return steps[:MAX_STEPS]
+
+
+def pending(result: Result, lang: str, limit: int = 4, rights_limit: int = 5) -> list[Pending]:
+    """The rights still pending, under the question that settles each (most deciding first)."""
+    titles = {e.id: e.title for e in result.entitlements if e.status == "pending"}
+    out: list[Pending] = []
+    shown: set[str] = set()
+    for q in result.questions:
+        if len(out) >= limit:
+            break
+        rights = [titles[d] for d in q.decides if d in titles and d not in shown]
+        decides_class = "classification" in q.decides
+        if not rights and not decides_class and q.field != "work_province":
+            continue
+        shown.update(d for d in q.decides if d in titles)
+        if decides_class:
+            rights.insert(0, _("Employment classification", lang))
+        if "coverage" in q.decides:
+            rights.insert(0, _("Which rules apply at the place of work", lang))
+        if len(rights) > rights_limit:
+            rights = [*rights[:rights_limit - 1], _("and {count} more", lang, count=len(rights) - rights_limit + 1)]
+        out.append(Pending(q.text, rights))
+    return out
+
+
+def rights_lines(result: Result, lang: str) -> list[tuple[str, str]]:
+    """Each right that applies: (title, one short line: force, amount, time limit)."""
+    out = []
+    for e in result.entitlements:
+        if e.status != "applies":
+            continue
+        bits = [_(e.force, lang)]
+        if e.amount:
+            bits.append(e.amount.display)
+        if e.valid_until:
+            bits.append(valid_until(e, lang))
+        out.append((e.title, " · ".join(bits)))
+    return out
+
+
+# -- the plain-text report (CLI, interview) -------------------------------------------------------------
+
+
+def _entitlement_lines(e: Entitlement, lang: str) -> Iterable[str]:
     badge = f"[{_(e.force, lang)}]" + ("" if e.status == "applies" else f" [{_('pending', lang)}]")
     yield f"  • {e.title} {badge}"
     yield f"    {e.summary}"
     if e.amount:
         yield f"    {_('Amount', lang)}: {e.amount.display}"
-    if e.needs:
-        yield f"    {_('Needs', lang)}: {_labels(e.needs, lang)}"
+    if e.valid_until:
+        yield f"    {valid_until(e, lang)}"
+    if e.needs and e.status == "pending":
+        yield f"    {_('Needs', lang)}: {labels(e.needs, lang)}"
     if e.claim:
-        where = [c.name for c in e.claim.channels]
-        head = f"{_('Owed by', lang)}: {e.claim.owed_by.name}; " if e.claim.owed_by else ""
-        place = f" ({e.claim.place_label})" if e.claim.place_label else ""
-        yield f"    {_('Where to claim', lang)}: {head}{'、'.join(where) if lang == 'zh' else ', '.join(where)}{place}"
+        if e.claim.owed_by:
+            yield f"    {_('Owed by', lang)}: {e.claim.owed_by.name}"
+        where = _where(e, lang, limit=10)
+        if where:
+            yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:
         yield f"    ※ {note}"
     for c in e.citations:
         yield f"    – {cite(c, lang)}"
 
 
+def handout_lines(result: Result) -> list[str]:
+    """The handout: relationship, first steps, what is pending — what the worker takes home."""
+    lang = result.lang
+    c = result.classification
+    out = [f"== {_('Your situation in short', lang)} ==", relationship(c, lang), certainty(c, lang)]
+    for w in c.would_change:
+        out.append(f"  ? {w.text}")
+    if c.needs and not c.would_change:
+        out.append(f"  ? {_('Still to find out', lang)}: {labels(c.needs, lang)}")
+    out.append(result.coverage.message)
+    out.append("")
+    out.append(f"== {_('What to do first', lang)} ==")
+    for i, step in enumerate(first_steps(result, lang), 1):
+        out.append(f"{i}. {step.title}")
+        if step.text:
+            out.append(f"   {step.text}")
+        if step.where:
+            out.append(f"   {_('Where to go', lang)}: {step.where}")
+        if step.until:
+            out.append(f"   {step.until}")
+    waiting = pending(result, lang)
+    if waiting:
+        out.append("")
+        out.append(f"== {_('Still pending, and the question that settles it', lang)} ==")
+        for p in waiting:
+            out.append(f"  ? {p.question}")
+            if p.rights:
+                out.append(f"    → {sep(lang).join(p.rights)}")
+    lines = rights_lines(result, lang)
+    if lines:
+        out.append("")
+        out.append(f"== {_('Rights that apply', lang)} ({len(lines)}) ==")
+        out.extend(f"  • {title} — {line}" for title, line in lines)
+    return out
+
+
 def render_text(result: Result) -> str:
     lang = result.lang
     c = result.classification
-    out = [f"== {_('Employment classification', lang)} =="]
-    out.append(f"{_('Category', lang)}: {_(_CATEGORY[c.category], lang)}")
+    out = handout_lines(result)
+    out.append("")
+    out.append(f"==== {_('Appendix: reasons and sources', lang)} ====")
+    out.append("")
+    out.append(f"== {_('Employment classification', lang)} ==")
+    out.append(f"{_('Category', lang)}: {category_text(c.category, lang)}")
     if c.candidates:
-        out.append("  ? " + ", ".join(_(_CATEGORY[x], lang) for x in c.candidates))
+        out.append(f"{_('Still possible', lang)}: " + sep(lang).join(category_text(x, lang) for x in c.candidates))
     if c.employment_mode:
         out.append(f"{_('Employment mode', lang)}: {_(_MODE[c.employment_mode], lang)}")
     if c.employer:
@@ -82,10 +304,7 @@ def render_text(result: Result) -> str:
     for r in c.caveats:
         out.append(f"  ! {r.text}")
     if c.needs:
-        out.append(f"{_('Unknown facts that would change the outcome', lang)}: {_labels(c.needs, lang)}")
-    out.append("")
-    out.append(f"== {_('Coverage', lang)} ==")
-    out.append(result.coverage.message)
+        out.append(f"{_('Unknown facts that would change the outcome', lang)}: {labels(c.needs, lang)}")
     if result.entitlements:
         out.append("")
         out.append(f"== {_('Entitlements', lang)} ==")
@@ -94,30 +313,55 @@ def render_text(result: Result) -> str:
             if e.topic != topic:
                 topic = e.topic
                 out.append(f"[{_(topic, lang)}]")
-            out.extend(_lines_for_entitlement(e, lang))
+            out.extend(_entitlement_lines(e, lang))
     if result.problems:
         out.append("")
         out.append(f"== {_('Problems you reported', lang)} ==")
+        titles = {e.id: e.title for e in result.entitlements}
         for p in result.problems:
-            channels = "、".join(ch.name for ch in p.channels) if lang == "zh" else ", ".join(ch.name for ch in p.channels)
-            out.append(f"  • {p.label}: {', '.join(p.entitlements) or '—'}" + (f" → {channels}" if channels else ""))
+            rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles) or "—"
+            channels = sep(lang).join(ch.name for ch in p.channels)
+            out.append(f"  • {p.label}: {rights}" + (f" → {channels}" if channels else ""))
     if result.not_granted:
         out.append("")
         out.append(f"== {_('Not granted, and why', lang)} ==")
-        for n in result.not_granted:
-            failed = "; ".join(f"{f.condition} ({f.truth})" for f in n.failed)
-            out.append(f"  • {n.title} [{n.rule_id}]: {failed}")
-    if result.questions:
-        out.append("")
-        out.append(f"== {_('Next questions to ask', lang)} ==")
-        for q in result.questions[:5]:
-            out.append(f"  ? {q.text}")
+        for line in not_granted_lines(result, lang):
+            out.append(f"  • {line}")
     if result.warnings:
         out.append("")
         out.append(f"== {_('Warnings', lang)} ==")
         out.extend(f"  ! {w}" for w in result.warnings)
-    prov = result.provenance
     out.append("")
-    out.append(f"{_('Provenance', lang)}: {_('rule base', lang)} {prov.rulebase_hash} · v{prov.package_version} · "
-               f"{_('as of', lang)} {format_date(prov.as_of, lang)} · {prov.backend}")
+    out.append(provenance(result, lang))
     return "\n".join(out) + "\n"
+
+
+def failed_text(field_name: str, truth: str, lang: str) -> str:
+    from .intake import field_label
+
+    state = _("does not hold", lang) if truth == "false" else _("not known", lang)
+    return f"{field_label(field_name, lang)}: {state}"
+
+
+def not_granted_lines(result: Result, lang: str) -> list[str]:
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    out = []
+    for n in result.not_granted or ():
+        failed = tuple(dict.fromkeys((f.field, f.truth) for f in n.failed))
+        if (n.title, failed) in seen:
+            continue
+        seen.add((n.title, failed))
+        out.append(f"{n.title}: " + "; ".join(failed_text(f, t, lang) for f, t in failed))
+    return out
+
+
+def provenance(result: Result, lang: str) -> str:
+    p = result.provenance
+    bits = [f"{_('rule base', lang)} {p.rulebase_hash}", f"v{p.package_version}",
+            f"{_('as of', lang)} {format_date(p.as_of, lang)}"]
+    if p.newest_source_date:
+        bits.append(f"{_('newest source', lang)} {format_date(p.newest_source_date, lang)}")
+    return f"{_('Provenance', lang)}: " + " · ".join(bits)
+
+
+__all__: Sequence[str] = ("citation_label", "cite", "first_steps", "pending", "relationship", "render_text")

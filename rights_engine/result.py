@@ -32,6 +32,7 @@ class Citation(_Model):
     clause: Optional[str] = None
     quote: str
     via: Optional[str] = Field(default=None, description="source id of the text that quotes this source")
+    via_title: Optional[str] = Field(default=None, description="title of the text that quotes this source (for display)")
     source_kind: SourceKind = Field(description="where the rule comes from: provincial or prefectural document, "
                                     "national law, national policy, court decision")
     verification: Verification = Field(description="how the text behind this citation was checked")

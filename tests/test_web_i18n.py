@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from jinja2.ext import babel_extract
 
 from rights_engine.i18n import _
 from rights_engine.intake import FIELD_LABELS, Intake
@@ -31,6 +32,11 @@ def msgids_in_code() -> dict[str, str]:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    for path in sorted((PACKAGE / "web" / "templates").glob("*.html")):  # Jinja2's own extractor (as babel's)
+        with path.open("rb") as handle:
+            for lineno, _func, message, _comments in babel_extract(handle, ("_", "gettext", "ngettext"), [], {}):
+                if isinstance(message, str):
+                    found.setdefault(message, f"{path.relative_to(PACKAGE.parent)}:{lineno}")
     return found
 
 
@@ -48,6 +54,7 @@ def test_the_scan_finds_the_messages() -> None:
     assert len(found) > 100
     assert "See the rights" in found and "Employment classification" in found  # web page and report
     assert "Province of work" in found  # N_() marks
+    assert "What to do first" in found and "Why this relationship" in found  # templates
 
 
 def test_every_msgid_is_translated_into_chinese() -> None:

@@ -1,4 +1,4 @@
-"""The clinic's local web page and JSON API (``rights-engine serve``).
+"""The clinic's local web page and JSON API (``rights-engine serve``): FastAPI + Jinja2, served by uvicorn.
 
     from rights_engine.web import make_server
     server = make_server("127.0.0.1", 0)      # port 0: any free port

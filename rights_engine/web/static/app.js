@@ -7,16 +7,24 @@
     printButton.hidden = false;
     printButton.addEventListener("click", function () { window.print(); });
   }
-  // Print the citations' clause texts too: open every closed <details> for printing, close them after.
-  var opened = [];
-  window.addEventListener("beforeprint", function () {
-    var closed = document.querySelectorAll("details.citation:not([open]), details.reasons-box:not([open])");
-    for (var i = 0; i < closed.length; i++) {
-      closed[i].open = true;
-      opened.push(closed[i]);
+  // A city list shows only the cities of the province chosen (all of them while the province is not known).
+  var cities = document.querySelectorAll("select.city[data-province]");
+  Array.prototype.forEach.call(cities, function (city) {
+    var province = document.querySelector('select[name="' + city.getAttribute("data-province") + '"]');
+    if (!province) { return; }
+    function limit() {
+      var chosen = province.value;
+      Array.prototype.forEach.call(city.querySelectorAll("optgroup"), function (group) {
+        var shown = !chosen || group.label === chosen;
+        group.hidden = !shown;
+        group.disabled = !shown;
+      });
+      var selected = city.options[city.selectedIndex];
+      if (selected && selected.parentNode.tagName === "OPTGROUP" && selected.parentNode.disabled) {
+        city.value = "";
+      }
     }
-  });
-  window.addEventListener("afterprint", function () {
-    while (opened.length) { opened.pop().open = false; }
+    province.addEventListener("change", limit);
+    limit();
   });
 })();

@@ -1,0 +1,141 @@
+"""Plain language: what a person reads never shows an id, a condition, a field name or this project's jargon.
+
+Every example profile is rendered in zh and en as the text report (CLI), the web report page (whose print view is
+the same page), the intake form filled with it, and an interview transcript; the text a person sees is scanned
+for every entitlement, rule and source id of the rule base, every condition of the why-not explanations, every
+profile field name and derived fact name, and the words "seed" / 种子 / outside_seeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from rights_engine.engine import Engine
+from rights_engine.intake import FIELD_LABELS, Intake, form_from_profile
+from rights_engine.interview import Interview
+from rights_engine.profile import WorkerProfile
+from rights_engine.report import render_text
+from rights_engine.result import Result
+from rights_engine.web import pages
+from rights_engine.web.app import ClauseTexts
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples" / "profiles").glob("*.json"))
+JARGON = re.compile(r"seed|种子|outside_seeds", re.IGNORECASE)
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes only (attributes, scripts and hidden inputs are not read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+@cache
+def forbidden(engine: Engine) -> tuple[re.Pattern[str], ...]:
+    rb = engine.rulebase
+    ids = {x for x in (*rb.entitlements, *(r.id for r in rb.rules), *rb.sources, *rb.channels) if re.search(r"[._\-]", x)}
+    names = {n for n in (*WorkerProfile.model_fields, *FIELD_LABELS) if "_" in n}
+    token = r"(?<![\w.\-]){}(?![\w\-]|\.\w)"
+    return tuple(re.compile(token.format(re.escape(x))) for x in sorted(ids | names, key=len, reverse=True))
+
+
+def scan(engine: Engine, text: str, result: Result, where: str) -> None:
+    found = JARGON.search(text)
+    assert found is None, f"{where}: jargon {found.group(0)!r} in …{text[max(0, found.start() - 80):found.end() + 80]}…"
+    for pattern in forbidden(engine):
+        hit = pattern.search(text)
+        assert hit is None, f"{where}: id or field name {hit.group(0)!r} in …{text[max(0, hit.start() - 80):hit.end() + 80]}…"
+    for n in result.not_granted or ():
+        for f in n.failed:
+            assert f.condition not in text, f"{where}: condition {f.condition!r}"
+    code = re.search(r"\b[a-z_]+ (==|!=|>=|<=) [\"\d]|\b[a-z]+_[a-z_]+ (in|not in) \[", text)
+    assert code is None, f"{where}: condition code {code.group(0)!r}"
+
+
+def _profile(path: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_rendering_speaks_plainly(engine: Engine, path: Path, lang: str) -> None:
+    profile = _profile(path)
+    result = engine.evaluate(profile, lang=lang, explain=True)
+    scan(engine, render_text(result), result, "text report")
+
+    intake = Intake(engine.rulebase)
+    state = pages.State(lang, form_from_profile(profile))
+    page = pages.report_page(intake, state, result, ClauseTexts(engine)(result), dt.date(2025, 7, 15))
+    scan(engine, visible(page), result, "report page")
+    handout = page[page.index('id="handout"'):page.index('id="next"')]
+    scan(engine, visible(handout), result, "print view")
+    scan(engine, visible(pages.intake_page(intake, state)), result, "form")
+
+    out = io.StringIO()
+    interview = Interview(engine, lang, io.StringIO("\n" * 60), out, echo=True)
+    final = interview.run({k: v for k, v in profile.items() if k != "as_of"})
+    out.write(render_text(final))
+    scan(engine, out.getvalue(), result, "interview")
+
+
+def test_the_scan_catches_what_it_looks_for(engine: Engine) -> None:
+    """The scan itself: an id, a field name, a condition and the jargon are each found."""
+    result = engine.evaluate({"work_province": "湖南省", "gender": "male"}, lang="en", explain=True)
+    some_id = next(iter(engine.rulebase.entitlements))
+    condition = next(f.condition for n in result.not_granted or () for f in n.failed)
+    for bad in (f"see {some_id} here", "the work_province field", f"({condition})", "outside the seeds", "种子文件"):
+        with pytest.raises(AssertionError):
+            scan(engine, bad, result, "probe")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_certainty_what_would_change_it_and_a_campaign_end_are_shown(engine: Engine, lang: str) -> None:
+    from rights_engine.result import WouldChange
+
+    base = engine.evaluate(_profile(EXAMPLES[0].parent / "hunan-rider-station.json"), lang=lang)
+    what = "如果你可以自由拒单：不完全符合确立劳动关系情形" if lang == "zh" else "If you can refuse orders freely: not fully"
+    c = base.classification.model_copy(update={"certainty": "likely", "would_change": [
+        WouldChange(field="can_refuse_orders", value=True, category="incomplete_labor_relation", text=what)]})
+    ents = [e.model_copy(update={"valid_until": dt.date(2025, 12, 31)}) if e.status == "applies" else e
+            for e in base.entitlements]
+    result = base.model_copy(update={"classification": c, "entitlements": ents})
+    until = "2025年12月31日" if lang == "zh" else "December 31, 2025"
+    likely = "较可能" if lang == "zh" else "likely"
+    text = render_text(result)
+    head = text.split("==", 3)[2]  # the handout's first section
+    assert likely in head and what in head
+    assert until in text
+    intake = Intake(engine.rulebase)
+    page = visible(pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15)))
+    handout = page.split("Appendix" if lang == "en" else "附录", 1)[0]
+    assert likely in handout and what in handout and until in handout
+    scan(engine, text, result, "text report")
