@@ -7,7 +7,7 @@ The rules are the same parsed ``Rule.condition`` ASTs that ``evaluate()`` runs, 
 expressions (see :mod:`._compile`) once per (work province, period of rules in force). A bad row is reported
 in its ``errors`` column (field names and reasons, never the values) and never stops the run.
 
-Needs the ``batch`` extra (``pip install 'rights-engine[batch]'``); ``evaluate_dask`` also needs Dask.
+Needs the ``batch`` extra (``pip install '.[batch]'`` in the project folder); ``evaluate_dask`` also needs Dask.
 """
 
 from __future__ import annotations
