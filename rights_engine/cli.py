@@ -271,7 +271,8 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         from .batch import _io
     except ImportError as exc:
-        raise InputError(f"batch needs the batch extra: pip install '.[batch]' in the rights-engine folder (missing: {exc.name})") from None
+        raise InputError(f"batch needs the batch extra: pip install '.[batch]' in the rights-engine folder "
+                         f"(missing: {exc.name})") from None
     source = Path(args.input)
     open_regular_file(args.input).close()  # a FIFO, a directory, a device: refused before polars meets it
     try:
