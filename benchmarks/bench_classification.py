@@ -24,12 +24,9 @@ from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml
-
 from rights_engine.engine import Engine
 from rights_engine.facts import INDICATOR_FIELDS
-
-CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "published_cases.yaml"
+from tests.test_published_cases import CASES, verdict  # the same cases and scoring as the test
 
 
 def profiles(k: int, n: int, rng: random.Random, engagement: Optional[str]) -> list[dict[str, Any]]:
@@ -43,25 +40,6 @@ def profiles(k: int, n: int, rng: random.Random, engagement: Optional[str]) -> l
             profile[field] = rng.random() < 0.5
         out.append(profile)
     return out
-
-
-def verdict(engine: Engine, case: dict[str, Any], profile: dict[str, Any]) -> str:
-    """agree | undetermined | opposite | other (a different non-labour category or employer)."""
-    result = engine.evaluate(profile, lang="en").classification
-    decision = case["decision"]
-    labour = result.category == "labor_relation"
-    if decision.get("respondent_only"):
-        # the decision only rejects the respondent platform as employer
-        return "opposite" if labour and result.employer == "platform" else "agree"
-    if result.category == "undetermined":
-        return "undetermined"
-    if decision["labor_relation"]:
-        if not labour:
-            return "opposite"
-        return "agree" if not decision.get("employer") or result.employer == decision["employer"] else "other"
-    if labour:
-        return "opposite"
-    return "agree" if not decision.get("category") or result.category == decision["category"] else "other"
 
 
 def main() -> None:
@@ -88,7 +66,7 @@ def main() -> None:
         print(f"{k:>3} {share(certainty, 'settled')} {share(certainty, 'likely')} {share(certainty, 'open')}   "
               f"{share(category, 'labor_relation')} {share(category, 'incomplete_labor_relation'):>9} "
               f"{share(category, 'civil_relation')}")
-    cases = yaml.safe_load(CASES.read_text("utf-8"))
+    cases = CASES
     verdicts = Counter(verdict(engine, case, case["profile"]) for case in cases)
     total = len(cases)
     labour = sum(1 for c in cases if c["decision"]["labor_relation"])

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .i18n import _, format_date
-from .result import Citation, Classification, Entitlement, Result
+from .result import Citation, Classification, Entitlement, NotGranted, Result
 
 
 def N_(msgid: str) -> str:
@@ -343,16 +343,21 @@ def failed_text(field_name: str, truth: str, lang: str) -> str:
     return f"{field_label(field_name, lang)}: {state}"
 
 
-def not_granted_lines(result: Result, lang: str) -> list[str]:
+def not_granted_once(result: Result) -> list[tuple[NotGranted, tuple[tuple[str, str], ...]]]:
+    """Each entitlement not granted with the (field, truth) pairs that failed, a (title, failures) pair shown once."""
     seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
-    out = []
+    out: list[tuple[NotGranted, tuple[tuple[str, str], ...]]] = []
     for n in result.not_granted or ():
-        failed = tuple(dict.fromkeys((f.field, f.truth) for f in n.failed))
-        if (n.title, failed) in seen:
-            continue
-        seen.add((n.title, failed))
-        out.append(f"{n.title}: " + "; ".join(failed_text(f, t, lang) for f, t in failed))
+        failed: tuple[tuple[str, str], ...] = tuple(dict.fromkeys((f.field, str(f.truth)) for f in n.failed))
+        if (n.title, failed) not in seen:
+            seen.add((n.title, failed))
+            out.append((n, failed))
     return out
+
+
+def not_granted_lines(result: Result, lang: str) -> list[str]:
+    return [f"{n.title}: " + "; ".join(failed_text(f, t, lang) for f, t in failed)
+            for n, failed in not_granted_once(result)]
 
 
 def provenance(result: Result, lang: str) -> str:

@@ -220,15 +220,8 @@ def report_page(intake: Intake, state: State, result: Result,
 
 
 def _not_granted(result: Result, lang: str, cites: Any) -> list[tuple[str, list[str], list[CitationView]]]:
-    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
-    out = []
-    for n in result.not_granted or ():
-        failed = tuple(dict.fromkeys((f.field, f.truth) for f in n.failed))
-        if (n.title, failed) in seen:
-            continue
-        seen.add((n.title, failed))
-        out.append((n.title, [report.failed_text(f, t, lang) for f, t in failed], cites(n.citations)))
-    return out
+    return [(n.title, [report.failed_text(f, t, lang) for f, t in failed], cites(n.citations))
+            for n, failed in report.not_granted_once(result)]
 
 
 def _decides(decides: Sequence[str], result: Result, lang: str, limit: int = 6) -> str:
