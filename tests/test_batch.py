@@ -160,21 +160,25 @@ def test_bad_rows_are_reported_in_place_like_profile_error(rulebase: RuleBase, r
                                                            lang: str) -> None:
     frame = _objects(rows)
     result = pl.from_pandas(evaluate_table(frame, lang=lang))
+    # in a pandas table NaN is the missing value
+    clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in p.items()} for p in rows]
+    _check(result, clean, rulebase, lang)
+
+
+def _check(result: Any, rows: list[dict[str, Any]], rb: RuleBase, lang: str = "zh") -> None:
     assert result.height == len(rows)
     for profile, row in zip(rows, result.iter_rows(named=True), strict=True):
-        # in a pandas table NaN is the missing value
-        clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in profile.items()}
         try:
-            evaluate(clean, lang=lang)
+            evaluate(profile, lang=lang)
             expected = None
         except ProfileError as exc:
             expected = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors]
         if expected is None:
-            assert row["errors"] is None, row["errors"]
-            assert _actual(row, rulebase) == _expected(clean, None)
+            assert row["errors"] is None, (profile, row["errors"])
+            assert _actual(row, rb) == _expected(profile, None), profile
         else:
-            assert row["errors"] == expected  # the same fields, codes and messages as ProfileError, never a value
-            assert row["category"] is None and all(row[e] == "not_evaluated" for e in rulebase.entitlements)
+            assert row["errors"] == expected, profile  # the same fields, codes, messages and order
+            assert row["category"] is None and all(row[e] == "not_evaluated" for e in rb.entitlements)
 
 
 def test_typed_bad_values_and_pandas_nan(rulebase: RuleBase) -> None:

@@ -21,14 +21,13 @@ pytest.importorskip("pyarrow")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from rights_engine import ProfileError, evaluate  # noqa: E402
 from rights_engine.batch import BatchInputError, evaluate_file, evaluate_table  # noqa: E402
 from rights_engine.batch import _evaluate as batch_evaluate  # noqa: E402
 from rights_engine.batch._normalise import FIELDS, NULL_TEXTS  # noqa: E402
 from rights_engine.cli import main  # noqa: E402
 from rights_engine.rulebase import RuleBase  # noqa: E402
 
-from .test_batch import SCHEMA, _actual, _expected, full_profiles  # noqa: E402
+from .test_batch import SCHEMA, _check, full_profiles  # noqa: E402
 
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                       HealthCheck.too_slow])
@@ -90,22 +89,6 @@ def _without_nulls(profile: dict[str, Any]) -> dict[str, Any]:
             v = None
         out[k] = v
     return out
-
-
-def _check(result: Any, rows: list[dict[str, Any]], rb: RuleBase, lang: str = "zh") -> None:
-    assert result.height == len(rows)
-    for profile, row in zip(rows, result.iter_rows(named=True), strict=True):
-        try:
-            evaluate(profile, lang=lang)
-            expected = None
-        except ProfileError as exc:
-            expected = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors]
-        if expected is None:
-            assert row["errors"] is None, (profile, row["errors"])
-            assert _actual(row, rb) == _expected(profile, None), profile
-        else:
-            assert row["errors"] == expected, profile  # the same fields, codes, messages and order
-            assert row["category"] is None and all(row[e] == "not_evaluated" for e in rb.entitlements)
 
 
 @st.composite
