@@ -383,6 +383,20 @@ def test_malformed_requests_are_refused_and_never_logged_raw(server: ClinicServe
     answer = raw_exchange(server, raw)
     assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
     assert "\x1b" not in LOG.getvalue()[before:]
+    # h11's own refusal carries the headers every answer carries, and no parser message
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"x-content-type-options: nosniff" in head and b"content-security-policy: default-src 'self'" in head
+    assert b"cache-control: no-store" in head and answer.endswith(b"Bad Request")
+
+
+@pytest.mark.parametrize("version", [b"HTTP/0.9", b"HTTP/2.0", b"HTTP/1.2"])
+def test_a_request_line_naming_another_http_version_is_refused(server: ClinicServer, version: bytes) -> None:
+    """h11 parses any HTTP/x.y; the app answers only 1.0 and 1.1 (HTTP/0.9 was answered as if it were 1.1)."""
+    before = LOG.tell()
+    answer = raw_exchange(server, b"GET / " + version + b"\r\nHost: localhost\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 505"), answer[:80]
+    assert b"<form" not in answer and b"connection: close" in answer.lower()
+    assert LOG.getvalue()[before:].split()[-3:] == ["GET", "/", "505"]
 
 
 def test_the_servers_own_loggers_record_nothing_personal(server: ClinicServer) -> None:
