@@ -6,11 +6,11 @@ the same thing: never an id, a condition or a field name; where a rule comes fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .i18n import _, format_date
-from .result import Citation, Classification, Entitlement, NotGranted, Result
+from .result import ChannelRef, Citation, Classification, Entitlement, NotGranted, Result
 
 
 def N_(msgid: str) -> str:
@@ -134,10 +134,33 @@ class Pending:
     rights: list[str] = field(default_factory=list)
 
 
-def _where(e: Entitlement, lang: str, limit: int = 3) -> str:
+def short_name(name: str) -> str:
+    """A party's name without the explanation in brackets at its end: 用人单位（与你建立劳动关系的企业） → 用人单位,
+    "the employer (the company in a labour relation with you)" → "the employer"."""
+    for opening, closing in (("（", "）"), (" (", ")")):
+        if name.endswith(closing) and opening in name[1:]:
+            return name[:name.rindex(opening)]
+    return name
+
+
+class PartyNames:
+    """Names parties (who owes a right, where to claim it) in full the first time, by the short name after: one
+    report explains "the employer (the company in a labour relation with you)" once, not once per right."""
+
+    def __init__(self) -> None:
+        self._named: set[str] = set()
+
+    def __call__(self, party: ChannelRef) -> str:
+        if party.id in self._named:
+            return short_name(party.name)
+        self._named.add(party.id)
+        return party.name
+
+
+def _where(e: Entitlement, lang: str, limit: int = 3, name: Callable[[ChannelRef], str] = lambda ch: ch.name) -> str:
     if not e.claim:
         return ""
-    where = sep(lang).join(ch.name for ch in e.claim.channels[:limit])
+    where = sep(lang).join(name(ch) for ch in e.claim.channels[:limit])
     if e.claim.place_label:
         where += f"（{e.claim.place_label}）" if lang == "zh" else f" ({e.claim.place_label})"
     return where
@@ -154,9 +177,10 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     limit), then the money and insurance owed."""
     steps: list[Step] = []
     titles = {e.id: e.title for e in result.entitlements}
+    name = PartyNames()
     for p in result.problems[:2]:
         rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
-        where = sep(lang).join(ch.name for ch in p.channels[:3])
+        where = sep(lang).join(name(ch) for ch in p.channels[:3])
         text = _("Rights that address it: {rights}.", lang, rights=rights) if rights else ""
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
@@ -166,17 +190,17 @@ def first_steps(result: Result, lang: str) -> list[Step]:
         e = by_id.get(ident)
         if e is not None:
             text = e.notes[0] if e.notes and ident == "remedies.arbitration" else e.summary
-            steps.append(Step(e.title, text, _where(e, lang), valid_until(e, lang)))
+            steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory"]
     owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:
             break
-        who = e.claim.owed_by.name if e.claim and e.claim.owed_by else ""
+        who = name(e.claim.owed_by) if e.claim and e.claim.owed_by else ""
         text = e.summary + (f" {_('Amount', lang)}: {e.amount.display}" if e.amount else "")
         if who:
             text = _("Owed by {who}.", lang, who=who) + " " + text
-        steps.append(Step(e.title, text, _where(e, lang), valid_until(e, lang)))
+        steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     return steps[:MAX_STEPS]
 
 
@@ -218,10 +242,22 @@ def rights_lines(result: Result, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+def claims(entitlements: Iterable[Entitlement], lang: str) -> dict[str, tuple[str, str]]:
+    """(who owes it, where to claim it) of each right with a claim, in the order listed: each party is named in full
+    the first time only (the text report and the page's appendix)."""
+    name = PartyNames()
+    out: dict[str, tuple[str, str]] = {}
+    for e in entitlements:
+        if e.claim:
+            who = name(e.claim.owed_by) if e.claim.owed_by else ""
+            out[e.id] = (who, _where(e, lang, limit=10, name=name))
+    return out
+
+
 # -- the plain-text report (CLI, interview) -------------------------------------------------------------
 
 
-def _entitlement_lines(e: Entitlement, lang: str) -> Iterable[str]:
+def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", "")) -> Iterable[str]:
     badge = f"[{_(e.force, lang)}]" + ("" if e.status == "applies" else f" [{_('pending', lang)}]")
     yield f"  • {e.title} {badge}"
     yield f"    {e.summary}"
@@ -231,12 +267,11 @@ def _entitlement_lines(e: Entitlement, lang: str) -> Iterable[str]:
         yield f"    {valid_until(e, lang)}"
     if e.needs and e.status == "pending":
         yield f"    {_('Needs', lang)}: {labels(e.needs, lang)}"
-    if e.claim:
-        if e.claim.owed_by:
-            yield f"    {_('Owed by', lang)}: {e.claim.owed_by.name}"
-        where = _where(e, lang, limit=10)
-        if where:
-            yield f"    {_('Where to claim', lang)}: {where}"
+    who, where = claim
+    if who:
+        yield f"    {_('Owed by', lang)}: {who}"
+    if where:
+        yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:
         yield f"    ※ {note}"
     for c in e.citations:
@@ -309,11 +344,12 @@ def render_text(result: Result) -> str:
         out.append("")
         out.append(f"== {_('Entitlements', lang)} ==")
         topic = None
+        named = claims(result.entitlements, lang)
         for e in result.entitlements:
             if e.topic != topic:
                 topic = e.topic
                 out.append(f"[{_(topic, lang)}]")
-            out.extend(_entitlement_lines(e, lang))
+            out.extend(_entitlement_lines(e, lang, named.get(e.id, ("", ""))))
     if result.problems:
         out.append("")
         out.append(f"== {_('Problems you reported', lang)} ==")
