@@ -112,8 +112,15 @@ def citation_label(c: Citation) -> str:
     return " ".join(parts)
 
 
-def cite(c: Citation, lang: str) -> str:
-    return f"{citation_label(c)} ({'; '.join(source_words(c, lang))})：「{c.quote}」"
+def cite(c: Citation, lang: str, attributed: set[str] | None = None) -> str:
+    """One citation on one line. With ``attributed`` (the sources whose attribution note was given already), a
+    document's note on where its number, issuer and date come from is given on its first citation only."""
+    words = source_words(c, lang)
+    if c.attribution_note and (attributed is None or c.source_id not in attributed):
+        words.append(c.attribution_note)
+        if attributed is not None:
+            attributed.add(c.source_id)
+    return f"{citation_label(c)} ({'; '.join(words)})：「{c.quote}」"
 
 
 @dataclass(frozen=True)
@@ -257,7 +264,8 @@ def claims(entitlements: Iterable[Entitlement], lang: str) -> dict[str, tuple[st
 # -- the plain-text report (CLI, interview) -------------------------------------------------------------
 
 
-def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", "")) -> Iterable[str]:
+def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", ""),
+                       attributed: set[str] | None = None) -> Iterable[str]:
     badge = f"[{_(e.force, lang)}]" + ("" if e.status == "applies" else f" [{_('pending', lang)}]")
     yield f"  • {e.title} {badge}"
     yield f"    {e.summary}"
@@ -275,7 +283,7 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
     for note in e.notes:
         yield f"    ※ {note}"
     for c in e.citations:
-        yield f"    – {cite(c, lang)}"
+        yield f"    – {cite(c, lang, attributed)}"
 
 
 def handout_lines(result: Result) -> list[str]:
@@ -332,10 +340,11 @@ def render_text(result: Result) -> str:
     if c.contract_form:
         out.append(f"{_('Contract form', lang)}: {c.contract_form}")
     out.append(f"{_('Reasons', lang)}:")
+    attributed: set[str] = set()
     for r in c.reasons:
         out.append(f"  {_DIRECTION.get(r.direction or 'note', '•')} {r.text}")
         for ci in r.citations:
-            out.append(f"      – {cite(ci, lang)}")
+            out.append(f"      – {cite(ci, lang, attributed)}")
     for r in c.caveats:
         out.append(f"  ! {r.text}")
     if c.needs:
@@ -349,7 +358,7 @@ def render_text(result: Result) -> str:
             if e.topic != topic:
                 topic = e.topic
                 out.append(f"[{_(topic, lang)}]")
-            out.extend(_entitlement_lines(e, lang, named.get(e.id, ("", ""))))
+            out.extend(_entitlement_lines(e, lang, named.get(e.id, ("", "")), attributed))
     if result.problems:
         out.append("")
         out.append(f"== {_('Problems you reported', lang)} ==")

@@ -170,3 +170,17 @@ def test_who_owes_a_right_is_explained_once_not_once_per_right(engine: Engine, p
     assert short_name("用人单位（与你建立劳动关系的企业）") == "用人单位"
     assert short_name("the employer (the company in a labour relation with you)") == "the employer"
     assert short_name("（注）") == "（注）" and short_name("12333 热线") == "12333 热线"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_where_a_documents_number_and_date_come_from_is_said_once(engine: Engine, lang: str) -> None:
+    """Review: near-duplicate notes. Hubei's measures print no province, number, issuer or date; that was repeated
+    at the end of 16 notes of one report ("省份、文号、日期来自公开转载。"). It is the citation's attribution note,
+    given once in the text report (at the document's first citation) and in each folded citation of the page."""
+    result = engine.evaluate(_profile(EXAMPLES[0].parent / "hubei-ride-hailing-crowd.json"), lang=lang, explain=True)
+    notes = [n for e in result.entitlements for n in e.notes]
+    assert notes and not [n for n in notes if "公开转载" in n or "republication" in n]
+    attribution = {c.attribution_note for e in result.entitlements for c in e.citations if c.attribution_note}
+    assert len(attribution) == 1
+    (said,) = attribution
+    assert render_text(result).count(said) == 1
