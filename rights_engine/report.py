@@ -306,20 +306,42 @@ def handout_lines(result: Result) -> list[str]:
             out.append(f"   {_('Where to go', lang)}: {step.where}")
         if step.until:
             out.append(f"   {step.until}")
-    waiting = pending(result, lang)
-    if waiting:
-        out.append("")
-        out.append(f"== {_('Still pending, and the question that settles it', lang)} ==")
-        for p in waiting:
-            out.append(f"  ? {p.question}")
-            if p.rights:
-                out.append(f"    → {sep(lang).join(p.rights)}")
+    _section(out, _("Still pending, and the question that settles it", lang), _pending_lines(result, lang))
     lines = rights_lines(result, lang)
-    if lines:
-        out.append("")
-        out.append(f"== {_('Rights that apply', lang)} ({len(lines)}) ==")
-        out.extend(f"  • {title} — {line}" for title, line in lines)
+    _section(out, f"{_('Rights that apply', lang)} ({len(lines)})", (f"  • {title} — {line}" for title, line in lines))
     return out
+
+
+def _section(out: list[str], title: str, lines: Iterable[str]) -> None:
+    """A titled section of the text report after a blank line; nothing at all when it has no lines."""
+    body = list(lines)
+    if body:
+        out.extend(["", f"== {title} ==", *body])
+
+
+def _pending_lines(result: Result, lang: str) -> Iterable[str]:
+    for p in pending(result, lang):
+        yield f"  ? {p.question}"
+        if p.rights:
+            yield f"    → {sep(lang).join(p.rights)}"
+
+
+def _entitlements_lines(result: Result, lang: str, attributed: set[str]) -> Iterable[str]:
+    topic = None
+    named = claims(result.entitlements, lang)
+    for e in result.entitlements:
+        if e.topic != topic:
+            topic = e.topic
+            yield f"[{_(topic, lang)}]"
+        yield from _entitlement_lines(e, lang, named.get(e.id, ("", "")), attributed)
+
+
+def _problem_lines(result: Result, lang: str) -> Iterable[str]:
+    titles = {e.id: e.title for e in result.entitlements}
+    for p in result.problems:
+        rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles) or "—"
+        channels = sep(lang).join(ch.name for ch in p.channels)
+        yield f"  • {p.label}: {rights}" + (f" → {channels}" if channels else "")
 
 
 def render_text(result: Result) -> str:
@@ -330,15 +352,12 @@ def render_text(result: Result) -> str:
     out.append(f"==== {_('Appendix: reasons and sources', lang)} ====")
     out.append("")
     out.append(f"== {_('Employment classification', lang)} ==")
-    out.append(f"{_('Category', lang)}: {category_text(c.category, lang)}")
-    if c.candidates:
-        out.append(f"{_('Still possible', lang)}: " + sep(lang).join(category_text(x, lang) for x in c.candidates))
-    if c.employment_mode:
-        out.append(f"{_('Employment mode', lang)}: {_(_MODE[c.employment_mode], lang)}")
-    if c.employer:
-        out.append(f"{_('Employer', lang)}: {_(_EMPLOYER[c.employer], lang)}")
-    if c.contract_form:
-        out.append(f"{_('Contract form', lang)}: {c.contract_form}")
+    facts = [(N_("Category"), category_text(c.category, lang)),
+             (N_("Still possible"), sep(lang).join(category_text(x, lang) for x in c.candidates)),
+             (N_("Employment mode"), _(_MODE[c.employment_mode], lang) if c.employment_mode else ""),
+             (N_("Employer"), _(_EMPLOYER[c.employer], lang) if c.employer else ""),
+             (N_("Contract form"), c.contract_form or "")]
+    out.extend(f"{_(label, lang)}: {value}" for label, value in facts if value)
     out.append(f"{_('Reasons', lang)}:")
     attributed: set[str] = set()
     for r in c.reasons:
@@ -349,33 +368,10 @@ def render_text(result: Result) -> str:
         out.append(f"  ! {r.text}")
     if c.needs:
         out.append(f"{_('Unknown facts that would change the outcome', lang)}: {labels(c.needs, lang)}")
-    if result.entitlements:
-        out.append("")
-        out.append(f"== {_('Entitlements', lang)} ==")
-        topic = None
-        named = claims(result.entitlements, lang)
-        for e in result.entitlements:
-            if e.topic != topic:
-                topic = e.topic
-                out.append(f"[{_(topic, lang)}]")
-            out.extend(_entitlement_lines(e, lang, named.get(e.id, ("", "")), attributed))
-    if result.problems:
-        out.append("")
-        out.append(f"== {_('Problems you reported', lang)} ==")
-        titles = {e.id: e.title for e in result.entitlements}
-        for p in result.problems:
-            rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles) or "—"
-            channels = sep(lang).join(ch.name for ch in p.channels)
-            out.append(f"  • {p.label}: {rights}" + (f" → {channels}" if channels else ""))
-    if result.not_granted:
-        out.append("")
-        out.append(f"== {_('Not granted, and why', lang)} ==")
-        for line in not_granted_lines(result, lang):
-            out.append(f"  • {line}")
-    if result.warnings:
-        out.append("")
-        out.append(f"== {_('Warnings', lang)} ==")
-        out.extend(f"  ! {w}" for w in result.warnings)
+    _section(out, _("Entitlements", lang), _entitlements_lines(result, lang, attributed))
+    _section(out, _("Problems you reported", lang), _problem_lines(result, lang))
+    _section(out, _("Not granted, and why", lang), (f"  • {line}" for line in not_granted_lines(result, lang)))
+    _section(out, _("Warnings", lang), (f"  ! {w}" for w in result.warnings))
     out.append("")
     out.append(provenance(result, lang))
     return "\n".join(out) + "\n"
