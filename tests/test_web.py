@@ -389,6 +389,25 @@ def test_malformed_requests_are_refused_and_never_logged_raw(server: ClinicServe
     assert b"cache-control: no-store" in head and answer.endswith(b"Bad Request")
 
 
+def test_control_characters_never_reach_the_log(server: ClinicServer) -> None:
+    """Review (attack 11): terminal escapes in the method or path were logged raw. Raw, percent-encoded, in the
+    query, in a header or as the method: the log holds printable ASCII lines only."""
+    before = LOG.tell()
+    for raw in (b"GET /%1b[31mred HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                b"GET /?lang=%1b[2J HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: \x1b[31m\r\nConnection: close\r\n\r\n",
+                b"G\x07ET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                b"GET /\x1b] HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                b"PUT%1b / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"):
+        raw_exchange(server, raw)
+    raw_exchange(server, b"GET /favicon.ico HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    lines = _logged_since(before, "GET /favicon.ico 204").strip().splitlines()
+    assert len(lines) >= 4  # the requests that reached the app are logged (h11's 400s are not)
+    for line in lines:
+        assert re.fullmatch(r"[\x20-\x7e]+", line), repr(line)
+        assert re.fullmatch(r"\S+ (GET|POST|HEAD|PUT|-) (/\S*|\(other\)|-) (\d{3}|-)", line), line
+
+
 @pytest.mark.parametrize("version", [b"HTTP/0.9", b"HTTP/2.0", b"HTTP/1.2"])
 def test_a_request_line_naming_another_http_version_is_refused(server: ClinicServer, version: bytes) -> None:
     """h11 parses any HTTP/x.y; the app answers only 1.0 and 1.1 (HTTP/0.9 was answered as if it were 1.1)."""
