@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .i18n import _, format_date
-from .result import ChannelRef, Citation, Classification, Entitlement, NotGranted, Result
+from .result import ChannelRef, Citation, Classification, Entitlement, NotGranted, ProblemReport, Result
 
 
 def N_(msgid: str) -> str:
@@ -249,16 +250,25 @@ def rights_lines(result: Result, lang: str) -> list[tuple[str, str]]:
     return out
 
 
-def claims(entitlements: Iterable[Entitlement], lang: str) -> dict[str, tuple[str, str]]:
+def claims(entitlements: Iterable[Entitlement], lang: str,
+           name: Optional[PartyNames] = None) -> dict[str, tuple[str, str]]:
     """(who owes it, where to claim it) of each right with a claim, in the order listed: each party is named in full
     the first time only (the text report and the page's appendix)."""
-    name = PartyNames()
+    name = name or PartyNames()
     out: dict[str, tuple[str, str]] = {}
     for e in entitlements:
         if e.claim:
             who = name(e.claim.owed_by) if e.claim.owed_by else ""
             out[e.id] = (who, _where(e, lang, limit=10, name=name))
     return out
+
+
+def problems(result: Result, lang: str, name: Optional[PartyNames] = None) -> list[tuple[ProblemReport, str, str]]:
+    """(problem, the rights that address it, where to turn) of each problem reported."""
+    name = name or PartyNames()
+    titles = {e.id: e.title for e in result.entitlements}
+    return [(p, sep(lang).join(dict.fromkeys(titles[i] for i in p.entitlements if i in titles)),
+             sep(lang).join(name(ch) for ch in p.channels)) for p in result.problems]
 
 
 # -- the plain-text report (CLI, interview) -------------------------------------------------------------
@@ -326,9 +336,9 @@ def _pending_lines(result: Result, lang: str) -> Iterable[str]:
             yield f"    → {sep(lang).join(p.rights)}"
 
 
-def _entitlements_lines(result: Result, lang: str, attributed: set[str]) -> Iterable[str]:
+def _entitlements_lines(result: Result, lang: str, attributed: set[str], name: PartyNames) -> Iterable[str]:
     topic = None
-    named = claims(result.entitlements, lang)
+    named = claims(result.entitlements, lang, name)
     for e in result.entitlements:
         if e.topic != topic:
             topic = e.topic
@@ -336,12 +346,9 @@ def _entitlements_lines(result: Result, lang: str, attributed: set[str]) -> Iter
         yield from _entitlement_lines(e, lang, named.get(e.id, ("", "")), attributed)
 
 
-def _problem_lines(result: Result, lang: str) -> Iterable[str]:
-    titles = {e.id: e.title for e in result.entitlements}
-    for p in result.problems:
-        rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles) or "—"
-        channels = sep(lang).join(ch.name for ch in p.channels)
-        yield f"  • {p.label}: {rights}" + (f" → {channels}" if channels else "")
+def _problem_lines(result: Result, lang: str, name: PartyNames) -> Iterable[str]:
+    for p, rights, where in problems(result, lang, name):
+        yield f"  • {p.label}: {rights or '—'}" + (f" → {where}" if where else "")
 
 
 def render_text(result: Result) -> str:
@@ -368,8 +375,9 @@ def render_text(result: Result) -> str:
         out.append(f"  ! {r.text}")
     if c.needs:
         out.append(f"{_('Unknown facts that would change the outcome', lang)}: {labels(c.needs, lang)}")
-    _section(out, _("Entitlements", lang), _entitlements_lines(result, lang, attributed))
-    _section(out, _("Problems you reported", lang), _problem_lines(result, lang))
+    name = PartyNames()
+    _section(out, _("Entitlements", lang), _entitlements_lines(result, lang, attributed, name))
+    _section(out, _("Problems you reported", lang), _problem_lines(result, lang, name))
     _section(out, _("Not granted, and why", lang), (f"  • {line}" for line in not_granted_lines(result, lang)))
     _section(out, _("Warnings", lang), (f"  ! {w}" for w in result.warnings))
     out.append("")

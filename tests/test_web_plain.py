@@ -146,17 +146,20 @@ def test_certainty_what_would_change_it_and_a_campaign_end_are_shown(engine: Eng
 def test_who_owes_a_right_is_explained_once_not_once_per_right(engine: Engine, path: Path, lang: str) -> None:
     """Review: the report repeated "Owed by: the employer (the company in a labour relation with you)" for each of
     17 rights. A party's bracketed explanation is given the first time it is named, in the handout's steps and in
-    the appendix of the text report and of the page; after that, its short name."""
+    the appendix (rights, then problems reported) of the text report and of the page; after that, its short name."""
     from rights_engine.i18n import _
     from rights_engine.report import first_steps, short_name
 
     result = engine.evaluate(_profile(path), lang=lang, explain=True)
     text = render_text(result)
+    problems = text.split(f"== {_('Problems you reported', lang)} ==\n", 1)[1:]
     claim_lines = [line for line in text.splitlines()
                    if line.startswith((f"    {_('Owed by', lang)}: ", f"    {_('Where to claim', lang)}: "))]
+    claim_lines += problems[0].split("\n\n", 1)[0].splitlines() if problems else []
     intake = Intake(engine.rulebase)
     page = pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15))
-    page_claims = visible("".join(re.findall(r'<div class="claim">.*?</div>', page, flags=re.S)))
+    page_claims = visible("".join(re.findall(r'<div class="claim">.*?</div>|<ul class="problems">.*?</ul>', page,
+                                             flags=re.S)))
     steps = " ".join(f"{s.text} {s.where}" for s in first_steps(result, lang))
     parties = {ch.id: ch.name for e in result.entitlements if e.claim
                for ch in (*([e.claim.owed_by] if e.claim.owed_by else []), *e.claim.channels)}
