@@ -476,3 +476,38 @@ def test_the_clinic_install_is_lean() -> None:
             f"print(sorted(m for m in {sorted(heavy)!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_the_answer_to_too_many_connections_carries_the_security_headers(engine: Engine) -> None:
+    """uvicorn answers 503 itself past its connection limit, without the app: the headers must still be there."""
+    import socket
+    import threading
+
+    srv = make_server("127.0.0.1", 0, engine=engine, log=None)
+    srv.uvicorn.config.limit_concurrency = 2  # read by each new connection; counts the connection itself
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(srv.server_address[:2], timeout=10) as idle:
+            idle.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert idle.recv(65536).startswith(b"HTTP/1.1 204")  # served, and kept open
+            answer = raw_exchange(srv, b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        head = answer.split(b"\r\n\r\n", 1)[0].lower()
+        assert head.startswith(b"http/1.1 503")
+        assert b"x-content-type-options: nosniff" in head and b"content-security-policy: default-src 'self'" in head
+        assert b"cache-control: no-store" in head
+        ok = request(srv, "GET", "/favicon.ico")  # the idle connection is gone: served again, headers once each
+        assert ok.status == 204 and ok.headers["x-content-type-options"] == "nosniff"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+
+
+def test_every_security_header_is_sent_once(server: ClinicServer) -> None:
+    for method, path in (("GET", "/"), ("GET", "/nowhere"), ("POST", "/api/evaluate")):
+        answer = raw_exchange(server, f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                                      f"Content-Length: 2\r\nConnection: close\r\n\r\n{{}}".encode())
+        names = [line.split(b":", 1)[0].lower() for line in answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]]
+        for name in (b"content-security-policy", b"x-content-type-options", b"referrer-policy", b"cache-control"):
+            assert names.count(name) == 1, (path, name)

@@ -291,8 +291,12 @@ def error_response(path: str, lang: str, status: int, allow: Optional[str] = Non
 class ClinicApp:
     """The ASGI application ``rights-engine serve`` runs: the FastAPI routes behind the promises listed above."""
 
-    def __init__(self, engine: Any, log: Optional[TextIO] = None, loopback: bool = True, port: int = 0) -> None:
+    def __init__(self, engine: Any, log: Optional[TextIO] = None, loopback: bool = True, port: int = 0,
+                 security_headers: bool = True) -> None:
+        """``security_headers=False``: the server adds :data:`SECURITY_HEADERS` to every answer itself (uvicorn's
+        default headers, which reach also the 503 it sends when too many connections are open)."""
         self.engine = engine
+        self.security_headers = RAW_SECURITY_HEADERS if security_headers else []
         self.routes = build_fastapi(engine)
         self.log = log
         self.loopback = loopback
@@ -331,7 +335,7 @@ class ClinicApp:
             if message["type"] == "http.response.start":
                 status, started = int(message["status"]), True
                 headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"set-cookie"]
-                message["headers"] = headers + RAW_SECURITY_HEADERS
+                message["headers"] = headers + self.security_headers
             await send(message)
 
         path = scope.get("path", "")

@@ -21,7 +21,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..i18n import LANGS, _
-from .app import RAW_SECURITY_HEADERS, TIMEOUT, ClinicApp
+from .app import RAW_SECURITY_HEADERS, SECURITY_HEADERS, TIMEOUT, ClinicApp
 
 #: Connections waiting to be accepted (the old server had 5: under 50 concurrent clients, requests were lost).
 BACKLOG = 4096
@@ -94,12 +94,15 @@ class ClinicServer:
         self.socket.set_inheritable(True)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
         self.engine = engine
-        self.app = ClinicApp(engine, log=log, loopback=loopback, port=self.server_address[1])
+        # the security headers go on every answer through uvicorn's default headers: the app's, and uvicorn's own
+        # 503 when more than MAX_CONNECTIONS are open (h11's 400: _Protocol.send_400_response)
+        self.app = ClinicApp(engine, log=log, loopback=loopback, port=self.server_address[1], security_headers=False)
         _quiet_uvicorn()
         config = uvicorn.Config(self.app, log_config=None, access_log=False, http=_Protocol, lifespan="off",
                                 ws="none", interface="asgi3", backlog=BACKLOG, limit_concurrency=MAX_CONNECTIONS,
                                 timeout_keep_alive=int(TIMEOUT), server_header=False, date_header=False,
-                                proxy_headers=False, h11_max_incomplete_event_size=16 * 1024)
+                                proxy_headers=False, h11_max_incomplete_event_size=16 * 1024,
+                                headers=list(SECURITY_HEADERS.items()))
         self.uvicorn = uvicorn.Server(config)
         self._stopped = threading.Event()
 
