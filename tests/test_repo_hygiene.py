@@ -53,11 +53,11 @@ def _setup_module() -> Any:
 
 
 def test_the_build_copies_the_rule_base_into_the_package(tmp_path: Path) -> None:
-    from setuptools.dist import Distribution
+    dist = pytest.importorskip("setuptools.dist", reason="setuptools (the build backend) is not installed here")
 
     from rights_engine.rulebase import load
 
-    command = _setup_module().BuildWithRules(Distribution({"name": "rights-engine", "packages": []}))
+    command = _setup_module().BuildWithRules(dist.Distribution({"name": "rights-engine", "packages": []}))
     command.initialize_options()
     command.build_lib = str(tmp_path)
     command.finalize_options()
