@@ -462,3 +462,21 @@ def test_an_employer_that_did_not_insure_pays_the_injury_benefits(engine: Engine
     injury = _ent(result, "injury.work_injury_insurance")
     assert _cites(injury, "social-insurance-law", "第四十一条") and _cites(injury, "work-injury-regulation", "第六十二条")
     assert "三十日内" in _quotes(_ent(result, "pension.employer_social_insurance"), "social-insurance-law")
+
+
+def test_deposits_rules_and_discrimination_have_a_statutory_floor_for_employees(engine: Engine) -> None:
+    """劳动合同法 第九条 「不得要求劳动者提供担保或者以其他名义向劳动者收取财物」, 第四条 (rules settled with the union
+    and published); 就业促进法 第二十六条, 第六十二条 「劳动者可以向人民法院提起诉讼」 (amended text, from 2015-04-24)."""
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市",
+                              "problems": ["deposit", "discrimination", "unfair_rules"]}, as_of=TODAY)
+    deposit = _ent(result, "fair_hiring.no_fees_or_deposit")
+    assert deposit.force == "mandatory" and _cites(deposit, "labor-contract-law", "第九条")
+    assert _cites(_ent(result, "algorithm.rules_consultation"), "labor-contract-law", "第四条")
+    discrimination = _ent(result, "fair_hiring.no_discrimination")
+    assert discrimination.claim and "court" in {ch.id for ch in discrimination.claim.channels}
+    assert _cites(discrimination, "employment-promotion-law", "第六十二条")
+    early = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=dt.date(2015, 4, 23))
+    assert not any(_cites(e, "employment-promotion-law") for e in early.entitlements)
+    incomplete = engine.evaluate({**INCOMPLETE, "work_province": "北京市"}, as_of=TODAY)
+    assert not any(_cites(e, "labor-contract-law", "第九条") or _cites(e, "employment-promotion-law")
+                   for e in incomplete.entitlements)
