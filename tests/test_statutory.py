@@ -84,10 +84,13 @@ def test_no_minimum_wage_figure_is_invented(engine: Engine) -> None:
         assert any("人民政府规定" in n for n in e.notes)
 
 
-def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engine: Engine) -> None:
-    result = engine.evaluate({**LABOUR_COURIER, "work_province": "香港特别行政区"}, as_of=TODAY)
-    assert not any(c.source_id in ("labor-law", "social-insurance-law") for e in result.entitlements
-                   for c in e.citations)
+@pytest.mark.parametrize("place", sorted(NOT_MAINLAND))
+def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engine: Engine, place: str) -> None:
+    """Mainland labour law and the ministries' policy are not the law of 香港、澳门 (nor applied to 台湾 here): the
+    劳动合同法, 防暑降温措施管理办法 and the 人社部 texts were once selected there."""
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": place, "high_temperature_work": True}, as_of=TODAY)
+    assert not [(e.id, c.source_id) for e in result.entitlements for c in e.citations
+                if c.source_kind in ("national_law", "national_policy")]
 
 
 def test_no_written_contract_gives_double_pay(engine: Engine) -> None:
@@ -480,3 +483,12 @@ def test_deposits_rules_and_discrimination_have_a_statutory_floor_for_employees(
     incomplete = engine.evaluate({**INCOMPLETE, "work_province": "北京市"}, as_of=TODAY)
     assert not any(_cites(e, "labor-contract-law", "第九条") or _cites(e, "employment-promotion-law")
                    for e in incomplete.entitlements)
+
+
+def test_the_minimum_wage_regulation_is_not_cited_before_it_existed(engine: Engine) -> None:
+    """最低工资规定（劳动和社会保障部令第21号）in force 2004-03-01; 劳动法 第四十八条 since 1995-01-01."""
+    profile = {**LABOUR_COURIER, "work_province": "北京市"}
+    early = _ent(engine.evaluate(profile, as_of=dt.date(2003, 6, 1)), "pay.minimum_wage")
+    assert _cites(early, "labor-law", "第四十八条") and not _cites(early, "minimum-wage-provisions")
+    now = _ent(engine.evaluate(profile, as_of=TODAY), "pay.minimum_wage")
+    assert _cites(now, "labor-law", "第四十八条") and _cites(now, "minimum-wage-provisions", "第三条")
