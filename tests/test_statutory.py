@@ -397,6 +397,10 @@ def test_arbitration_cites_the_unpaid_pay_exception_whole(engine: Engine) -> Non
     assert "劳动关系终止的，应当自劳动关系终止之日起一年内提出" in quotes
     assert "中断" in quotes  # 第二款: a complaint to an authority interrupts the limit
     assert e.claim and "court" in {ch.id for ch in e.claim.channels}
+    assert "劳动争议仲裁不收费" in quotes and "十五日内" in quotes  # 第五十三条, 第五十条
+    # the forum is free for a worker whose relation is unsettled too
+    other = _ent(engine.evaluate({**INCOMPLETE, "work_province": "北京市"}, as_of=TODAY), "remedies.arbitration")
+    assert _cites(other, "labor-dispute-law", "第五十三条")
 
 
 def test_termination_rights_are_for_employees_not_part_time_or_non_labour(engine: Engine) -> None:
