@@ -424,6 +424,9 @@ def test_dispatch_duties_of_the_user_start_with_the_2012_amendment(engine: Engin
     joint = _ent(now, "contract.dispatch_joint_liability")
     assert joint.claim and joint.claim.owed_by and joint.claim.owed_by.id == "dispatch_agency"
     assert _cites(_ent(now, "pay.dispatch_equal_pay"), "labor-contract-law", "第六十二条（三）")
+    contract = _ent(now, "contract.dispatch_labor_contract")  # 第五十八条第二款 「二年以上的固定期限劳动合同」
+    assert contract.force == "mandatory" and "二年以上" in _quotes(contract, "labor-contract-law")
+    assert _cites(joint, "labor-dispute-law", "第二十二条")  # joint parties in arbitration
     before = {e.id for e in engine.evaluate(DISPATCHED, as_of=dt.date(2013, 6, 30)).entitlements}
     assert not before & {"contract.dispatch_joint_liability", "pay.dispatch_equal_pay"}
     assert "pay.dispatch_equal_pay" not in {e.id for e in engine.evaluate(LABOUR_COURIER | {"work_province": "北京市"},
