@@ -429,19 +429,19 @@ def test_the_servers_own_loggers_record_nothing_personal(server: ClinicServer) -
     assert not [t for t in handler.texts if SECRET in t or "430102" in t]
 
 
-def test_stopping_the_server_is_quick(engine: Engine) -> None:
+def test_stopping_the_server_ends_its_loop(engine: Engine) -> None:
+    # behaviour, not speed: shutdown() ends serve_forever (the join's timeout only guards against a hang; the stop
+    # time is measured in benchmarks/bench_server.py and docs/SECURITY.md, not asserted here)
     import threading
-    import time
 
     srv = make_server("127.0.0.1", 0, engine=engine, log=None)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     assert request(srv, "GET", "/favicon.ico").status == 204
-    started = time.monotonic()
     srv.shutdown()
     srv.server_close()
-    thread.join(5)
-    assert not thread.is_alive() and time.monotonic() - started < 1.5
+    thread.join(30)
+    assert not thread.is_alive()
 
 
 def test_the_form_asks_place_then_occupation_and_engagement_then_what_the_classification_needs(
