@@ -90,6 +90,29 @@ class TextCache:
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
+        #: per rule id: the fields its condition reads (the key of ``unknown``)
+        self.fields: dict[str, tuple[str, ...]] = {}
+        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
+        self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+    def unknown_fields(self, rule: Rule, facts: FactValues) -> tuple[str, ...]:
+        """:func:`classification.unknown_fields`, memoised by the values of the fields the rule reads (all its
+        atoms read)."""
+        fields = self.fields.get(rule.id)
+        if fields is None:
+            fields = self.fields[rule.id] = cond_fields(rule.condition)
+        key = (rule.id, *map(facts.get, fields))
+        found = self.unknown.get(key)
+        if found is None:
+            found = tuple(unknown_fields(rule, facts))
+            if len(self.unknown) >= _LIMIT:
+                self.unknown.clear()
+            self.unknown[key] = found
+        return found
+
+
+#: The most entries a cache keyed by facts (not only by the rule base and the language) holds before it is emptied.
+_LIMIT = 1 << 16
 
 
 class _Group(NamedTuple):
@@ -177,7 +200,7 @@ class Builder:
 
     def needs(self, rule: Rule) -> list[str]:
         out: list[str] = []
-        for name in unknown_fields(rule, self.facts):
+        for name in self.texts.unknown_fields(rule, self.facts):
             if name in ("category", "employment_mode", "employer"):
                 out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
             elif name.startswith("problem_"):
@@ -360,9 +383,19 @@ class Builder:
             for r in contributing:
                 needs.extend(self.needs(r))
         key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
-        found = self.texts.entitlements.get(key)
+        cache = self.texts.entitlements
+        found = cache.get(key)
         if found is None:
-            found = self.texts.entitlements[key] = self.entitlement(group.ent_id, contributing, status, key[3])
+            if key[3]:  # the same entitlement with other needs differs only in them
+                found = cache.get(key[:3] + ((),) + key[4:])
+                if found is None:
+                    found = cache[key[:3] + ((),) + key[4:]] = self.entitlement(group.ent_id, contributing, status, ())
+                found = found.model_copy(update={"needs": list(key[3])})
+            else:
+                found = self.entitlement(group.ent_id, contributing, status, ())
+            if len(cache) >= _LIMIT:
+                cache.clear()
+            cache[key] = found
         return (group.order[0], status != "applies", group.order[1]), found
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
