@@ -15,7 +15,6 @@ from operator import is_not
 from typing import NamedTuple, Optional
 
 from . import __version__
-from ._memo import IdentityMemo
 from .backends.python import atom_truths
 from .classification import Derived, Weighing, evaluate, unknown_fields
 from .conditions import fields as cond_fields
@@ -79,8 +78,10 @@ class TextCache:
     """
 
     def __init__(self, rb: RuleBase) -> None:
-        #: per selection (selections live as long as their engine; found by identity)
-        self.plans: IdentityMemo[Selection, _Plan] = IdentityMemo(lambda selection: _plan(rb, selection), limit=1024)
+        self._rb = rb
+        #: per selection's stage-2 rules (found by identity: the engine gives selections with the same rules the
+        #: same tuples; the tuple is kept alive with its plan, so its id is never another's)
+        self._plans: dict[int, tuple[tuple[Rule, ...], _Plan]] = {}
         self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
         self.channels: dict[tuple[str, str], ChannelRef] = {}
         self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
@@ -94,6 +95,18 @@ class TextCache:
         self.fields: dict[str, tuple[str, ...]] = {}
         #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
         self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+    def plan(self, selection: Selection) -> _Plan:
+        """What the builder reads of ``selection`` (its entitlement groups and reason rules, both functions of its
+        stage-2 rules)."""
+        entry = self._plans.get(id(selection.stage2))
+        if entry is not None and entry[0] is selection.stage2:
+            return entry[1]
+        found = _plan(self._rb, selection)
+        if len(self._plans) >= 1024:
+            self._plans = {}
+        self._plans[id(selection.stage2)] = (selection.stage2, found)
+        return found
 
     def unknown_fields(self, rule: Rule, facts: FactValues) -> tuple[str, ...]:
         """:func:`classification.unknown_fields`, memoised by the values of the fields the rule reads (all its
@@ -261,7 +274,7 @@ class Builder:
             if rule is not None and category == "labor_relation":
                 reasons.append(self.reason(rule, "decision"))
         best_facts: Optional[dict[str, FactValue]] = None
-        for r in self.texts.plans(self.selection).reasons:
+        for r in self.texts.plan(self.selection).reasons:
             truth = self.truths2.get(r.id)
             if truth is None and d.best is not None:  # read on the best-supported category, as the result shows it
                 if best_facts is None:
@@ -357,7 +370,7 @@ class Builder:
     def entitlements(self) -> list[Entitlement]:
         """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
         get = self.truths2.get
-        plan = self.texts.plans(self.selection)
+        plan = self.texts.plan(self.selection)
         out: list[tuple[tuple[int, bool, str], Entitlement]] = []
         # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
         for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):

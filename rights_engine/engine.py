@@ -72,6 +72,7 @@ class Engine:
         self._lock = threading.Lock()
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
+        self._same_rules: dict[tuple[tuple[str, ...], tuple[str, ...]], Selection] = {}
         self._boundaries = self.rulebase.boundaries()
         self._texts = TextCache(self.rulebase)
         schema = self.rulebase.schema
@@ -87,7 +88,16 @@ class Engine:
         key = (province, bisect.bisect_right(self._boundaries, day))
         found = self._selections.get(key)
         if found is None:
-            found = self._selections[key] = self.rulebase.select(province, day)
+            found = self.rulebase.select(province, day)
+            # the same rules in force elsewhere or on another period (every uncovered province, the periods between
+            # boundaries of other provinces): share the rule tuples, so that what is compiled and planned per tuple
+            # (found by identity) is done once
+            same = (tuple(r.id for r in found.stage1), tuple(r.id for r in found.stage2))
+            with self._lock:
+                first = self._same_rules.setdefault(same, found)
+            if first is not found:
+                found = Selection(found.province, found.covered, first.stage1, first.stage2, first.groups)
+            self._selections[key] = found
         return found
 
     # -- compiled rule sets -------------------------------------------------------------------
