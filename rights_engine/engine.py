@@ -42,7 +42,7 @@ def _make_backend(name: str) -> Any:
     if name == "durable":
         from .backends.durable import DurableBackend
 
-        return DurableBackend()
+        return DurableBackend(memoise=True)
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 

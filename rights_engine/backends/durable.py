@@ -263,8 +263,13 @@ class _Ruleset:
     sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
     #: durable rule name -> (our rule id, its truth); None for the catch-all
     verdicts: dict[str, Optional[tuple[str, bool]]] = field(init=False)
+    #: the facts this ruleset reads, in the layout's order (the key of ``memo``)
+    fields: tuple[str, ...] = field(init=False)
+    #: the values of ``fields`` -> the verdicts durable-rules gave for them (when the backend memoises; bounded)
+    memo: Optional[dict[tuple[object, ...], list[tuple[str, bool]]]] = None
 
     def __post_init__(self) -> None:
+        self.fields = tuple(code[0] for code in self.layout.codes)
         self.verdicts = {_CATCH_ALL: None}
         for name, labelled in self.names.items():
             rule_id, verdict = labelled.rsplit(":", 1)
@@ -305,6 +310,13 @@ class DurableRules:
         engine = _engine()
         result = self._blank.copy()
         for ruleset in self.rulesets:
+            memo = ruleset.memo
+            if memo is not None:
+                key = tuple(map(facts.__getitem__, ruleset.fields))
+                known = memo.get(key)
+                if known is not None:
+                    result.update(known)
+                    continue
             handle, verdicts = ruleset.handle, ruleset.verdicts
             with ruleset.lock:
                 if self.closed:  # close() ran since the check above: the ruleset is freed, never touch it
@@ -327,7 +339,12 @@ class DurableRules:
                         fired = engine.complete_and_start_action(handle, state)
                 finally:
                     engine.delete_state(handle, sid)
-            result.update(_verdicts(messages, verdicts))
+            found = _verdicts(messages, verdicts)
+            if memo is not None:
+                if len(memo) >= _MAX_MEMO:
+                    memo.clear()
+                memo[key] = found
+            result.update(found)
         return result
 
     def close(self) -> None:
@@ -340,8 +357,18 @@ class DurableRules:
                 engine.delete_ruleset(ruleset.handle)
 
 
+#: Verdicts remembered per ruleset (by the values of the facts it reads) before the memo is emptied.
+_MAX_MEMO = 1 << 14
+
+
 class DurableBackend:
+    """``memoise``: each ruleset remembers its verdicts by the values of the few facts it reads, so that durable-rules
+    runs once per distinct combination (the truths are a function of those values: every run is a fresh session)."""
+
     name = "durable"
+
+    def __init__(self, memoise: bool = False) -> None:
+        self.memoise = memoise
 
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
         engine = _engine()
@@ -380,6 +407,6 @@ class DurableBackend:
                 handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
             except engine.error as exc:
                 raise EngineError(str(exc)) from None
-            rulesets.append(_Ruleset(handle, names, local))
+            rulesets.append(_Ruleset(handle, names, local, memo={} if self.memoise else None))
             _LIVE_RULESETS[handle] = rulesets[-1]
         return DurableRules(tuple(rule_id for rule_id, _ in rules), always, rulesets)
