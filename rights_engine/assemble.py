@@ -91,10 +91,13 @@ class TextCache:
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
-        #: per rule id: the fields its condition reads (the key of ``unknown``)
-        self.fields: dict[str, tuple[str, ...]] = {}
-        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
-        self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
+        #: per rule id: the fields its condition reads, and whether its needs depend on the call's context (the
+        #: classification's needs, which places are known) besides the values of those fields
+        self.fields: dict[str, tuple[tuple[str, ...], bool]] = {}
+        #: (rule id, context or None, the values of its fields) -> the rule's needs
+        self.needs: dict[tuple[object, ...], tuple[str, ...]] = {}
+        #: per language: rule id -> (sort key, entitlement) of the one-rule entitlement that applies
+        self.applies: dict[str, dict[str, tuple[tuple[int, bool, str], Entitlement]]] = {}
 
     def plan(self, selection: Selection) -> _Plan:
         """What the builder reads of ``selection`` (its entitlement groups and reason rules, both functions of its
@@ -108,22 +111,17 @@ class TextCache:
         self._plans[id(selection.stage2)] = (selection.stage2, found)
         return found
 
-    def unknown_fields(self, rule: Rule, facts: FactValues) -> tuple[str, ...]:
-        """:func:`classification.unknown_fields`, memoised by the values of the fields the rule reads (all its
-        atoms read)."""
-        fields = self.fields.get(rule.id)
-        if fields is None:
-            fields = self.fields[rule.id] = cond_fields(rule.condition)
-        key = (rule.id, *map(facts.get, fields))
-        found = self.unknown.get(key)
+    def fields_of(self, rule: Rule) -> tuple[tuple[str, ...], bool]:
+        found = self.fields.get(rule.id)
         if found is None:
-            found = tuple(unknown_fields(rule, facts))
-            if len(self.unknown) >= _LIMIT:
-                self.unknown.clear()
-            self.unknown[key] = found
+            fields = cond_fields(rule.condition)
+            found = self.fields[rule.id] = (fields, any(f in _CONTEXTUAL for f in fields))
         return found
 
 
+#: Fields whose needs are not the field itself: they depend on the classification's needs or on the places given.
+_CONTEXTUAL = frozenset(("category", "employment_mode", "employer", "work_prefecture", "hukou_in_work_province",
+                         "residence_in_work_province"))
 #: The most entries a cache keyed by facts (not only by the rule base and the language) holds before it is emptied.
 _LIMIT = 1 << 16
 
@@ -178,6 +176,8 @@ class Builder:
         self.selection, self.facts, self.derived = selection, facts, derived
         self.truths1, self.truths2, self.backend = truths1, truths2, backend
         self.texts = texts
+        #: what a rule's needs depend on besides its facts
+        self.context = (derived.needs, places.work is None, places.hukou is None, places.residence is None)
 
     # -- pieces --------------------------------------------------------------------------------
     def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
@@ -211,9 +211,23 @@ class Builder:
                     out.append(c)
         return out
 
-    def needs(self, rule: Rule) -> list[str]:
+    def needs(self, rule: Rule) -> tuple[str, ...]:
+        """The profile fields whose answer could decide ``rule`` (memoised by the values of the facts it reads and,
+        where its needs depend on them, the classification's needs and which places are known)."""
+        texts = self.texts
+        fields, contextual = texts.fields_of(rule)
+        key = (rule.id, self.context if contextual else None, *map(self.facts.get, fields))
+        found = texts.needs.get(key)
+        if found is None:
+            found = self._needs(rule)
+            if len(texts.needs) >= _LIMIT:
+                texts.needs.clear()
+            texts.needs[key] = found
+        return found
+
+    def _needs(self, rule: Rule) -> tuple[str, ...]:
         out: list[str] = []
-        for name in self.texts.unknown_fields(rule, self.facts):
+        for name in unknown_fields(rule, self.facts):
             if name in ("category", "employment_mode", "employer"):
                 out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
             elif name.startswith("problem_"):
@@ -224,7 +238,7 @@ class Builder:
                 out.extend(sources or _NEEDS_OF_DERIVED[name])
             else:
                 out.append(name)
-        return list(dict.fromkeys(out))
+        return tuple(dict.fromkeys(out))
 
     def _place_known(self, field: str) -> bool:
         """Whether the province field ``field`` (work_/hukou_/residence_province) was given."""
@@ -346,7 +360,7 @@ class Builder:
         return _("“{question}” is “{answer}”", self.lang, question=label, answer=answer)
 
     def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
-        needs = tuple(self.needs(r)) if caveat else None  # a caveat names the unknown facts behind it
+        needs = self.needs(r) if caveat else None  # a caveat names the unknown facts behind it
         key = (r.id, direction, self.lang, needs)
         found = self.texts.reasons.get(key)
         if found is None:
@@ -373,9 +387,18 @@ class Builder:
         plan = self.texts.plan(self.selection)
         out: list[tuple[tuple[int, bool, str], Entitlement]] = []
         # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
+        applies = self.texts.applies.get(self.lang)
+        if applies is None:
+            applies = self.texts.applies.setdefault(self.lang, {})
         for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
-            status = "applies" if get(group.ids[0]) is True and group.verified[0] else "pending"
-            out.append(self._entitlement_of(group, group.rules, group.ids, status))
+            rule_id = group.ids[0]
+            if get(rule_id) is True and group.verified[0]:  # applies: a function of the rule and the language
+                item = applies.get(rule_id)
+                if item is None:
+                    item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
+                out.append(item)
+            else:
+                out.append(self._entitlement_of(group, group.rules, group.ids, "pending"))
         for group in plan.multiples:
             truths = list(map(get, group.ids))
             if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
@@ -391,11 +414,13 @@ class Builder:
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
                         status: str) -> tuple[tuple[int, bool, str], Entitlement]:
         """The entitlement of ``group`` from its ``contributing`` rules, with its sort key."""
-        needs: list[str] = []
+        needs: tuple[str, ...] = ()
         if status == "pending":
-            for r in contributing:
-                needs.extend(self.needs(r))
-        key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
+            if len(contributing) == 1:
+                needs = self.needs(contributing[0])  # without repeats already
+            else:
+                needs = tuple(dict.fromkeys(n for r in contributing for n in self.needs(r)))
+        key = (group.ent_id, ids, status, needs, self.lang)
         cache = self.texts.entitlements
         found = cache.get(key)
         if found is None:
