@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import threading
-import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -371,6 +370,8 @@ class DurableBackend:
         self.memoise = memoise
 
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
+        import uuid  # here: not every command compiles rules (about 10 ms)
+
         engine = _engine()
         always: dict[str, Truth] = {}
         layout = _Layout.of(schema, [f for _, node in rules for f in cond_fields(node)])
