@@ -91,11 +91,12 @@ class TextCache:
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
-        #: per rule id: the fields its condition reads, and whether its needs depend on the call's context (the
-        #: classification's needs, which places are known) besides the values of those fields
-        self.fields: dict[str, tuple[tuple[str, ...], bool]] = {}
-        #: (rule id, context or None, the values of its fields) -> the rule's needs
-        self.needs: dict[tuple[object, ...], tuple[str, ...]] = {}
+        #: per rule id: the fields its condition reads
+        self.fields: dict[str, tuple[str, ...]] = {}
+        #: unknown fields (none of them contextual) -> the profile fields they are asked through
+        self.asked: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
+        self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
         #: per language: rule id -> (sort key, entitlement) of the one-rule entitlement that applies
         self.applies: dict[str, dict[str, tuple[tuple[int, bool, str], Entitlement]]] = {}
 
@@ -111,15 +112,14 @@ class TextCache:
         self._plans[id(selection.stage2)] = (selection.stage2, found)
         return found
 
-    def fields_of(self, rule: Rule) -> tuple[tuple[str, ...], bool]:
+    def fields_of(self, rule: Rule) -> tuple[str, ...]:
         found = self.fields.get(rule.id)
         if found is None:
-            fields = cond_fields(rule.condition)
-            found = self.fields[rule.id] = (fields, any(f in _CONTEXTUAL for f in fields))
+            found = self.fields[rule.id] = cond_fields(rule.condition)
         return found
 
 
-#: Fields whose needs are not the field itself: they depend on the classification's needs or on the places given.
+#: Fields asked through profile fields that depend on the classification's needs or on the places given.
 _CONTEXTUAL = frozenset(("category", "employment_mode", "employer", "work_prefecture", "hukou_in_work_province",
                          "residence_in_work_province"))
 #: The most entries a cache keyed by facts (not only by the rule base and the language) holds before it is emptied.
@@ -176,8 +176,8 @@ class Builder:
         self.selection, self.facts, self.derived = selection, facts, derived
         self.truths1, self.truths2, self.backend = truths1, truths2, backend
         self.texts = texts
-        #: what a rule's needs depend on besides its facts
-        self.context = (derived.needs, places.work is None, places.hukou is None, places.residence is None)
+        #: unknown fields -> the profile fields they are asked through, in this call
+        self._asked: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     # -- pieces --------------------------------------------------------------------------------
     def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
@@ -212,22 +212,32 @@ class Builder:
         return out
 
     def needs(self, rule: Rule) -> tuple[str, ...]:
-        """The profile fields whose answer could decide ``rule`` (memoised by the values of the facts it reads and,
-        where its needs depend on them, the classification's needs and which places are known)."""
+        """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
+        (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
         texts = self.texts
-        fields, contextual = texts.fields_of(rule)
-        key = (rule.id, self.context if contextual else None, *map(self.facts.get, fields))
-        found = texts.needs.get(key)
+        key = (rule.id, *map(self.facts.get, texts.fields_of(rule)))
+        names = texts.unknown.get(key)
+        if names is None:
+            names = tuple(unknown_fields(rule, self.facts))
+            if len(texts.unknown) >= _LIMIT:
+                texts.unknown.clear()
+            texts.unknown[key] = names
+        if not names:
+            return names
+        # the profile fields they are asked through: a function of the names alone, unless one of them depends on
+        # the classification's needs or on the places given (then: of the names in this call)
+        asked = texts.asked if _CONTEXTUAL.isdisjoint(names) else self._asked
+        found = asked.get(names)
         if found is None:
-            found = self._needs(rule)
-            if len(texts.needs) >= _LIMIT:
-                texts.needs.clear()
-            texts.needs[key] = found
+            found = self._asked_through(names)
+            if len(asked) >= _LIMIT:
+                asked.clear()
+            asked[names] = found
         return found
 
-    def _needs(self, rule: Rule) -> tuple[str, ...]:
+    def _asked_through(self, names: tuple[str, ...]) -> tuple[str, ...]:
         out: list[str] = []
-        for name in unknown_fields(rule, self.facts):
+        for name in names:
             if name in ("category", "employment_mode", "employer"):
                 out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
             elif name.startswith("problem_"):
