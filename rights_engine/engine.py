@@ -36,13 +36,16 @@ def default_backend_name() -> str:
     return "durable" if durable.available() else "python"
 
 
-def _make_backend(name: str) -> Any:
+def _make_backend(name: str, rulebase: RuleBase) -> Any:
     if name == "python":
         return PythonBackend()
     if name == "durable":
         from .backends.durable import DurableBackend
 
-        return DurableBackend(memoise=True)
+        # the rules a selection's two stages can hold, as RuleBase.select splits them: rulesets shared by chunk
+        stages = (("classify", "factor"), ("entitlement", "reason"))
+        return DurableBackend(memoise=True, groups=[[(r.id, r.condition) for r in rulebase.rules if r.spec.kind in kinds]
+                                                    for kinds in stages])
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 
@@ -66,7 +69,7 @@ class Engine:
     def __init__(self, rulebase: Optional[RuleBase] = None, backend: Optional[str] = None) -> None:
         self.rulebase = rulebase if rulebase is not None else load()
         self.backend_name = backend or default_backend_name()
-        self._backend = _make_backend(self.backend_name)
+        self._backend = _make_backend(self.backend_name, self.rulebase)
         self._compiled: dict[tuple[str, ...], Any] = {}
         self._compiled_by_identity: dict[int, tuple[tuple[Rule, ...], Any]] = {}
         self._lock = threading.Lock()
@@ -135,6 +138,9 @@ class Engine:
                 compiled.close()
             self._compiled.clear()
             self._compiled_by_identity.clear()
+            close = getattr(self._backend, "close", None)
+            if close is not None:  # rulesets the backend shares between compiled sets
+                close()
 
     # -- facts ----------------------------------------------------------------------------------
     def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
