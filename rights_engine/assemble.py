@@ -99,6 +99,8 @@ class TextCache:
         self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
         #: per language: rule id -> (sort key, entitlement) of the one-rule entitlement that applies
         self.applies: dict[str, dict[str, tuple[tuple[int, bool, str], Entitlement]]] = {}
+        #: per language: (rule id, needs) -> (sort key, entitlement) of the one-rule entitlement pending on them
+        self.pending: dict[str, dict[tuple[str, tuple[str, ...]], tuple[tuple[int, bool, str], Entitlement]]] = {}
 
     def plan(self, selection: Selection) -> _Plan:
         """What the builder reads of ``selection`` (its entitlement groups and reason rules, both functions of its
@@ -397,18 +399,28 @@ class Builder:
         plan = self.texts.plan(self.selection)
         out: list[tuple[tuple[int, bool, str], Entitlement]] = []
         # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
-        applies = self.texts.applies.get(self.lang)
+        texts = self.texts
+        applies = texts.applies.get(self.lang)
         if applies is None:
-            applies = self.texts.applies.setdefault(self.lang, {})
+            applies = texts.applies.setdefault(self.lang, {})
+        pending = texts.pending.get(self.lang)
+        if pending is None:
+            pending = texts.pending.setdefault(self.lang, {})
         for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
             rule_id = group.ids[0]
             if get(rule_id) is True and group.verified[0]:  # applies: a function of the rule and the language
                 item = applies.get(rule_id)
                 if item is None:
                     item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
-                out.append(item)
-            else:
-                out.append(self._entitlement_of(group, group.rules, group.ids, "pending"))
+            else:  # pending: a function of the rule, its needs and the language
+                key = (rule_id, self.needs(group.rules[0]))
+                item = pending.get(key)
+                if item is None:
+                    item = self._entitlement_of(group, group.rules, group.ids, "pending")
+                    if len(pending) >= _LIMIT:
+                        pending.clear()
+                    pending[key] = item
+            out.append(item)
         for group in plan.multiples:
             truths = list(map(get, group.ids))
             if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
