@@ -353,6 +353,7 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
     answer makes true (they were unknown, so they counted for nothing).
     """
     gates = plan.lists[0][1]
+    gate_ids = {r.id for r in gates}  # by id: comparing rules field by field is slow
     weights = dict(zip((r.id for r in plan.factors), plan.weights, strict=True))
     out: list[tuple[int, int, Change]] = []
     changed = dict(facts)  # one copy: each field is set back after its answers are tried
@@ -360,7 +361,7 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
         spec = schema.get(f)
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
-        reads_gates = any(r in gates for r in readers)
+        reads_gates = any(r.id in gate_ids for r in readers)
         seen: set[str] = set()
         new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
         for value in spec.domain:
