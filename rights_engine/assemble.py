@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from itertools import compress, repeat
 from operator import is_not
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Union
 
 from . import __version__
 from .backends.python import atom_truths
@@ -97,10 +97,14 @@ class TextCache:
         self.asked: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
         self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
-        #: per language: rule id -> (sort key, entitlement) of the one-rule entitlement that applies
-        self.applies: dict[str, dict[str, tuple[tuple[int, bool, str], Entitlement]]] = {}
-        #: per language: (rule id, needs) -> (sort key, entitlement) of the one-rule entitlement pending on them
-        self.pending: dict[str, dict[tuple[str, tuple[str, ...]], tuple[tuple[int, bool, str], Entitlement]]] = {}
+        #: per language: rule id (one-rule entitlements) or ids of the contributing rules -> (sort key, entitlement)
+        #: of the entitlement that applies
+        self.applies: dict[str, dict[Union[str, tuple[str, ...]], _Item]] = {}
+        #: per language: (rule id or ids of the contributing rules, needs) -> (sort key, entitlement) of the
+        #: entitlement pending on them
+        self.pending: dict[str, dict[tuple[Union[str, tuple[str, ...]], tuple[str, ...]], _Item]] = {}
+        #: (rule ids of a several-rule entitlement, their truths) -> the rules that grant it and its status
+        self.choices: dict[tuple[tuple[str, ...], tuple[Truth, ...]], _Choice] = {}
 
     def plan(self, selection: Selection) -> _Plan:
         """What the builder reads of ``selection`` (its entitlement groups and reason rules, both functions of its
@@ -126,6 +130,25 @@ _CONTEXTUAL = frozenset(("category", "employment_mode", "employer", "work_prefec
                          "residence_in_work_province"))
 #: The most entries a cache keyed by facts (not only by the rule base and the language) holds before it is emptied.
 _LIMIT = 1 << 16
+
+
+#: (sort key, entitlement)
+_Item = tuple[tuple[int, bool, str], Entitlement]
+#: the contributing rules of a several-rule entitlement, their ids and its status; or _NONE_LIVE (every rule false)
+_Choice = tuple[tuple[Rule, ...], tuple[str, ...], str]
+_NONE_LIVE: _Choice = ((), (), "")
+
+
+def _choose(group: _Group, truths: tuple[Truth, ...]) -> _Choice:
+    """The rules that grant a several-rule entitlement: those surely true and verified (it applies), else those not
+    false (it is pending); :data:`_NONE_LIVE` when every rule is false."""
+    if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
+        return _NONE_LIVE
+    live = [i for i, truth in enumerate(truths) if truth is not False]
+    sure = [i for i in live if truths[i] is True and group.verified[i]]
+    chosen = sure or live
+    return (tuple(group.rules[i] for i in chosen), tuple(group.ids[i] for i in chosen),
+            "applies" if sure else "pending")
 
 
 class _Group(NamedTuple):
@@ -421,15 +444,31 @@ class Builder:
                         pending.clear()
                     pending[key] = item
             out.append(item)
+        choices = texts.choices
         for group in plan.multiples:
-            truths = list(map(get, group.ids))
-            if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
+            truths = tuple(map(get, group.ids))
+            choice = choices.get((group.ids, truths))
+            if choice is None:
+                choice = _choose(group, truths)
+                if len(choices) >= _LIMIT:
+                    choices.clear()
+                choices[(group.ids, truths)] = choice
+            if choice is _NONE_LIVE:
                 continue
-            live = [i for i, truth in enumerate(truths) if truth is not False]
-            sure = [i for i in live if truths[i] is True and group.verified[i]]
-            chosen = sure or live
-            out.append(self._entitlement_of(group, tuple(group.rules[i] for i in chosen),
-                                            tuple(group.ids[i] for i in chosen), "applies" if sure else "pending"))
+            rules, ids, status = choice
+            if status == "applies":  # a function of the rules and the language
+                item = applies.get(ids)
+                if item is None:
+                    item = applies[ids] = self._entitlement_of(group, rules, ids, status)
+            else:
+                several = (ids, tuple(dict.fromkeys(n for r in rules for n in self.needs(r))))
+                item = pending.get(several)
+                if item is None:
+                    item = self._entitlement_of(group, rules, ids, status)
+                    if len(pending) >= _LIMIT:
+                        pending.clear()
+                    pending[several] = item
+            out.append(item)
         out.sort(key=_first)
         return [e for _, e in out]
 
