@@ -415,7 +415,10 @@ class DurableBackend:
             homes: dict[str, tuple[Node, Union[tuple[int, int, int], bool]]] = {}
             for g, group in enumerate(self._groups):
                 always: dict[str, Truth] = {}
-                for c, chunk in enumerate(_cut(group, schema, always)):
+                # rules that read the same facts side by side: each chunk reads few facts, so its verdicts are
+                # remembered under few distinct keys
+                ordered = sorted(group, key=lambda rule: sorted(cond_fields(rule[1])))
+                for c, chunk in enumerate(_cut(ordered, schema, always)):
                     for i, (rule_id, node, _) in enumerate(chunk):
                         homes[rule_id] = (node, (g, c, i))
                 for rule_id, node in group:
