@@ -110,5 +110,6 @@ def test_shared_memoised_rulesets_give_the_same_truths(rulebase: RuleBase, data:
         assert dr.run(facts) == py.run(facts)
     finally:
         backend.close()
-    with pytest.raises(RuntimeError):
-        dr.run(facts)  # the backend deleted its rulesets
+    if dr.rulesets:  # (rules whose condition is constant need none)
+        with pytest.raises(RuntimeError):
+            dr.run(facts)  # the backend deleted its rulesets
