@@ -240,7 +240,10 @@ class Builder:
         """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
         (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
         texts = self.texts
-        key = (rule.id, *map(self.facts.get, texts.fields_of(rule)))
+        fields = texts.fields.get(rule.id)
+        if fields is None:
+            fields = texts.fields_of(rule)
+        key = (rule.id, *map(self.facts.get, fields))
         names = texts.unknown.get(key)
         if names is None:
             names = tuple(unknown_fields(rule, self.facts))

@@ -49,6 +49,9 @@ def _make_backend(name: str, rulebase: RuleBase) -> Any:
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 
+#: The key of the selections of provinces no rule names (not a province name).
+_UNNAMED = "\x00unnamed"
+
 #: Every engine, so that a forked child can replace their locks (see _after_fork_in_child).
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -76,6 +79,10 @@ class Engine:
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
         self._same_rules: dict[tuple[tuple[str, ...], tuple[str, ...]], Selection] = {}
+        rb = self.rulebase
+        #: provinces some rule is placed in, excluded from, or covered by a text of
+        self._named: frozenset[Optional[str]] = frozenset(
+            rb.provinces | rb.covered | {p for r in rb.rules for p in r.jurisdiction.excludes})
         self._boundaries = self.rulebase.boundaries()
         self._texts = TextCache(self.rulebase)
         schema = self.rulebase.schema
@@ -91,6 +98,13 @@ class Engine:
         key = (province, bisect.bisect_right(self._boundaries, day))
         found = self._selections.get(key)
         if found is None:
+            named = province in self._named
+            # a province no rule names has the same rules in force as any other such province (national ones)
+            unnamed = None if named else self._selections.get((_UNNAMED, key[1]))
+            if unnamed is not None:
+                found = Selection(province, False, unnamed.stage1, unnamed.stage2, unnamed.groups)
+                self._selections[key] = found
+                return found
             found = self.rulebase.select(province, day)
             # the same rules in force elsewhere or on another period (every uncovered province, the periods between
             # boundaries of other provinces): share the rule tuples, so that what is compiled and planned per tuple
@@ -101,6 +115,8 @@ class Engine:
             if first is not found:
                 found = Selection(found.province, found.covered, first.stage1, first.stage2, first.groups)
             self._selections[key] = found
+            if not named:
+                self._selections.setdefault((_UNNAMED, key[1]), found)
         return found
 
     # -- compiled rule sets -------------------------------------------------------------------
