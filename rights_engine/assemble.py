@@ -492,7 +492,7 @@ class Builder:
                 found = cache.get(key[:3] + ((),) + key[4:])
                 if found is None:
                     found = cache[key[:3] + ((),) + key[4:]] = self.entitlement(group.ent_id, contributing, status, ())
-                found = found.model_copy(update={"needs": list(key[3])})
+                found = _with_needs(found, key[3])
             else:
                 found = self.entitlement(group.ent_id, contributing, status, ())
             if len(cache) >= _LIMIT:
@@ -648,6 +648,21 @@ class Builder:
 
 
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
+_new_object = object.__new__
+_set = object.__setattr__
+
+
+def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
+    """``template`` with ``needs`` (what ``model_copy(update={"needs": ...})`` gives: a shallow copy of an
+    already-validated model with one field replaced), without pydantic's generic copy machinery."""
+    copied = _new_object(Entitlement)
+    values = template.__dict__.copy()
+    values["needs"] = list(needs)
+    _set(copied, "__dict__", values)
+    _set(copied, "__pydantic_fields_set__", template.__pydantic_fields_set__ | {"needs"})
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_private__", None)
+    return copied
 
 
 def _mark_basis(citations: list[Citation]) -> list[Citation]:
