@@ -9,9 +9,9 @@ same value, so a race is harmless).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import NamedTuple, Optional, Union
 
 from . import __version__
@@ -93,6 +93,8 @@ class TextCache:
         self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
         #: per rule id: the fields its condition reads
         self.fields: dict[str, tuple[str, ...]] = {}
+        #: per rule id: reads the values of those fields (:meth:`reader_of`)
+        self.readers: dict[str, Callable[[FactValues], object]] = {}
         #: unknown fields (none of them contextual) -> the profile fields they are asked through
         self.asked: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
@@ -122,6 +124,15 @@ class TextCache:
         found = self.fields.get(rule.id)
         if found is None:
             found = self.fields[rule.id] = cond_fields(rule.condition)
+        return found
+
+    def reader_of(self, rule: Rule) -> Callable[[FactValues], object]:
+        """Reads the values of the fields of ``rule`` from a fact set in one C call (a key of the memo of
+        :meth:`Builder.needs`: with a fixed number of fields per rule, equal readings mean equal values)."""
+        found = self.readers.get(rule.id)
+        if found is None:
+            fields = self.fields_of(rule)
+            found = self.readers[rule.id] = itemgetter(*fields) if fields else _no_fields
         return found
 
 
@@ -203,6 +214,8 @@ class Builder:
         self.texts = texts
         #: unknown fields -> the profile fields they are asked through, in this call
         self._asked: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: the pending entitlements' cache keys in the result's order (set by :meth:`entitlements`)
+        self.pending_key: Optional[tuple[Hashable, ...]] = None
 
     # -- pieces --------------------------------------------------------------------------------
     def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
@@ -240,10 +253,13 @@ class Builder:
         """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
         (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
         texts = self.texts
-        fields = texts.fields.get(rule.id)
-        if fields is None:
-            fields = texts.fields_of(rule)
-        key = (rule.id, *map(self.facts.get, fields))
+        read = texts.readers.get(rule.id)
+        if read is None:
+            read = texts.reader_of(rule)
+        try:
+            key: tuple[object, ...] = (rule.id, read(self.facts))
+        except KeyError:  # a field absent from the facts (unknown): read as None, under a key of its own shape
+            key = (rule.id, None, tuple(map(self.facts.get, texts.fields_of(rule))))
         names = texts.unknown.get(key)
         if names is None:
             names = tuple(unknown_fields(rule, self.facts))
@@ -423,7 +439,8 @@ class Builder:
         """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
         get = self.truths2.get
         plan = self.texts.plan(self.selection)
-        out: list[tuple[tuple[int, bool, str], Entitlement]] = []
+        # each with its pending cache key (None when it applies): the keys determine the pending entitlements
+        out: list[tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]] = []
         # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
         texts = self.texts
         applies = texts.applies.get(self.lang)
@@ -438,6 +455,7 @@ class Builder:
                 item = applies.get(rule_id)
                 if item is None:
                     item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
+                out.append((item[0], item[1], None))
             else:  # pending: a function of the rule, its needs and the language
                 key = (rule_id, self.needs(group.rules[0]))
                 item = pending.get(key)
@@ -446,7 +464,7 @@ class Builder:
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[key] = item
-            out.append(item)
+                out.append((item[0], item[1], key))
         choices = texts.choices
         for group in plan.multiples:
             truths = tuple(map(get, group.ids))
@@ -463,6 +481,7 @@ class Builder:
                 item = applies.get(ids)
                 if item is None:
                     item = applies[ids] = self._entitlement_of(group, rules, ids, status)
+                out.append((item[0], item[1], None))
             else:
                 several = (ids, tuple(dict.fromkeys(n for r in rules for n in self.needs(r))))
                 item = pending.get(several)
@@ -471,9 +490,10 @@ class Builder:
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[several] = item
-            out.append(item)
-        out.sort(key=_first)
-        return [e for _, e in out]
+                out.append((item[0], item[1], several))
+        out.sort(key=_first)  # stable: ties keep the order above
+        self.pending_key = tuple([k for _, _, k in out if k is not None])
+        return [e for _, e, _ in out]
 
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
                         status: str) -> tuple[tuple[int, bool, str], Entitlement]:
@@ -626,7 +646,8 @@ class Builder:
             entitlements=entitlements,
             coverage=self.coverage(),
             problems=self.problems(entitlements),
-            questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None),
+            questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None,
+                                     pending_key=self.pending_key),
             not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
             warnings=self.warnings(entitlements),
             provenance=self.provenance(),
@@ -645,6 +666,10 @@ class Builder:
                 self.texts.provenances.clear()
             self.texts.provenances[key] = found
         return found
+
+
+def _no_fields(facts: FactValues) -> object:
+    return ()
 
 
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
@@ -713,7 +738,7 @@ _TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pensi
 _TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
 
 
-def _first(item: tuple[tuple[int, bool, str], Entitlement]) -> tuple[int, bool, str]:
+def _first(item: tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]) -> tuple[int, bool, str]:
     return item[0]
 
 

@@ -8,7 +8,8 @@ signed before who decides the hours), so the order is stable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Optional
 
 from ._memo import IdentityMemo
 from .result import Classification, Entitlement, Question
@@ -21,16 +22,19 @@ _YES_NO = {"zh": ("是", "否", "不清楚"), "en": ("yes", "no", "don't know")}
 
 def rank_questions(
     rb: RuleBase, lang: str, classification: Classification, entitlements: Sequence[Entitlement],
-    work_place_unknown: bool = False,
+    work_place_unknown: bool = False, pending_key: Optional[Hashable] = None,
 ) -> list[Question]:
     """The unknown facts, most deciding first. ``work_place_unknown``: the work province is not known,
     so no provincial rule is in force yet: it is asked first (it decides which rules apply at all).
 
-    The ranking is a function of the language, the classification's needs, the pending entitlements (id, force,
-    needs) and ``work_place_unknown``: it is made once per distinct such key (bounded memo of the rule base)."""
+    The ranking is a function of the language, the classification's needs, the pending entitlements in their
+    order (id, force, needs) and ``work_place_unknown``: it is made once per distinct such key (bounded memo of the
+    rule base). ``pending_key``: a caller's key that determines the pending entitlements in order as well (the
+    result builder's cache keys), cheaper than reading them."""
     known = _known(rb)
-    key = (lang, work_place_unknown, tuple(classification.needs),
-           tuple([(e.id, e.force, tuple(e.needs)) for e in entitlements if e.status == "pending"]))
+    if pending_key is None:
+        pending_key = tuple([(e.id, e.force, tuple(e.needs)) for e in entitlements if e.status == "pending"])
+    key = (lang, work_place_unknown, tuple(classification.needs), pending_key)
     ranked = known.rankings.get(key)
     if ranked is None:
         ranked = tuple(_rank(rb, known, lang, classification, entitlements, work_place_unknown))
@@ -86,7 +90,7 @@ class _Known:
         self.order = {name: i for i, name in enumerate(rb.questions)}
         self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
         #: the ranked questions per (lang, work place unknown, classification needs, pending entitlements)
-        self.rankings: dict[tuple[object, ...], tuple[Question, ...]] = {}
+        self.rankings: dict[tuple[str, bool, tuple[str, ...], Hashable], tuple[Question, ...]] = {}
 
 
 _RANKINGS_LIMIT = 1 << 14
