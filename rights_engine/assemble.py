@@ -460,7 +460,7 @@ class Builder:
                 key = (rule_id, self.needs(group.rules[0]))
                 item = pending.get(key)
                 if item is None:
-                    item = self._entitlement_of(group, group.rules, group.ids, "pending")
+                    item = self._entitlement_of(group, group.rules, group.ids, "pending", key[1])
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[key] = item
@@ -486,7 +486,7 @@ class Builder:
                 several = (ids, tuple(dict.fromkeys(n for r in rules for n in self.needs(r))))
                 item = pending.get(several)
                 if item is None:
-                    item = self._entitlement_of(group, rules, ids, status)
+                    item = self._entitlement_of(group, rules, ids, status, several[1])
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[several] = item
@@ -496,10 +496,14 @@ class Builder:
         return [e for _, e, _ in out]
 
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
-                        status: str) -> tuple[tuple[int, bool, str], Entitlement]:
-        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key."""
+                        status: str, known_needs: Optional[tuple[str, ...]] = None,
+                        ) -> tuple[tuple[int, bool, str], Entitlement]:
+        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key (``known_needs``: the
+        needs of a pending one when the caller has them already, as computed below)."""
         needs: tuple[str, ...] = ()
-        if status == "pending":
+        if known_needs is not None:
+            needs = known_needs
+        elif status == "pending":
             if len(contributing) == 1:
                 needs = self.needs(contributing[0])  # without repeats already
             else:
@@ -640,8 +644,9 @@ class Builder:
         classification = self.classification()
         entitlements = self.entitlements()
         rb = self.rb
-        return Result(
-            lang=self.lang,  # type: ignore[arg-type]
+        # every piece is a validated model (or a fresh list of them) made above: nothing to validate again
+        return Result.model_construct(
+            lang=self.lang,
             classification=classification,
             entitlements=entitlements,
             coverage=self.coverage(),
