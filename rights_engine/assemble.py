@@ -97,8 +97,9 @@ class TextCache:
         self.readers: dict[str, Callable[[FactValues], object]] = {}
         #: unknown fields (none of them contextual) -> the profile fields they are asked through
         self.asked: dict[tuple[str, ...], tuple[str, ...]] = {}
-        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
-        self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
+        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown, and the profile
+        #: fields they are asked through when none of them is contextual (else None)
+        self.unknown: dict[tuple[object, ...], tuple[tuple[str, ...], Optional[tuple[str, ...]]]] = {}
         #: per language: rule id (one-rule entitlements) or ids of the contributing rules -> (sort key, entitlement)
         #: of the entitlement that applies
         self.applies: dict[str, dict[Union[str, tuple[str, ...]], _Item]] = {}
@@ -260,17 +261,29 @@ class Builder:
             key: tuple[object, ...] = (rule.id, read(self.facts))
         except KeyError:  # a field absent from the facts (unknown): read as None, under a key of its own shape
             key = (rule.id, None, tuple(map(self.facts.get, texts.fields_of(rule))))
-        names = texts.unknown.get(key)
-        if names is None:
+        entry = texts.unknown.get(key)
+        if entry is None:
             names = tuple(unknown_fields(rule, self.facts))
+            # a function of the names alone (so of the key) unless one of them depends on the classification's
+            # needs or on the places given: then it is found in this call (below), not kept with the key
+            shared = self._asked_shared(names) if _CONTEXTUAL.isdisjoint(names) else None
+            entry = (names, shared)
             if len(texts.unknown) >= _LIMIT:
                 texts.unknown.clear()
-            texts.unknown[key] = names
+            texts.unknown[key] = entry
+        names, found = entry
+        if found is not None:
+            return found
+        found = self._asked.get(names)
+        if found is None:
+            found = self._asked[names] = self._asked_through(names)
+        return found
+
+    def _asked_shared(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The profile fields ``names`` (none contextual) are asked through, one tuple per distinct ``names``."""
         if not names:
             return names
-        # the profile fields they are asked through: a function of the names alone, unless one of them depends on
-        # the classification's needs or on the places given (then: of the names in this call)
-        asked = texts.asked if _CONTEXTUAL.isdisjoint(names) else self._asked
+        asked = self.texts.asked
         found = asked.get(names)
         if found is None:
             found = self._asked_through(names)
