@@ -7,8 +7,9 @@ platform; k of the nine control facts (facts.INDICATOR_FIELDS) are known, each t
 the other facts are unknown (engagement too, unless --engagement is given). For k = 3, 5, 7, 9 it prints the
 share of results that are ``settled``, ``likely`` and ``open`` (category ``undetermined``), and the share of
 each category. Then the agreement with tests/data/published_cases.yaml (the same scoring as
-tests/test_published_cases.py): agree, undetermined, opposite (labour where the decision says not, or not
-labour where it says labour).
+tests/test_published_cases.py), per batch — the development cases the weighing was built on, and the held-out
+decisions encoded afterwards (the honest generalisation figure): agree, undetermined, opposite (labour where the
+decision says not, or not labour where it says labour).
 
 A benchmark, not a test: it prints figures and asserts nothing.
 """
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rights_engine.engine import Engine
 from rights_engine.facts import INDICATOR_FIELDS
-from tests.test_published_cases import CASES, verdict  # the same cases and scoring as the test
+from tests.test_published_cases import BATCHES, verdict  # the same cases and scoring as the test
 
 
 def profiles(k: int, n: int, rng: random.Random, engagement: Optional[str]) -> list[dict[str, Any]]:
@@ -66,14 +67,14 @@ def main() -> None:
         print(f"{k:>3} {share(certainty, 'settled')} {share(certainty, 'likely')} {share(certainty, 'open')}   "
               f"{share(category, 'labor_relation')} {share(category, 'incomplete_labor_relation'):>9} "
               f"{share(category, 'civil_relation')}")
-    cases = CASES
-    verdicts = Counter(verdict(engine, case, case["profile"]) for case in cases)
-    total = len(cases)
-    labour = sum(1 for c in cases if c["decision"]["labor_relation"])
-    print(f"published decisions: {total} ({labour} labour, {total - labour} not labour): "
-          f"agree {verdicts['agree']} ({100 * verdicts['agree'] / total:.1f}%), "
-          f"undetermined {verdicts['undetermined']}, other category/employer {verdicts['other']}, "
-          f"opposite {verdicts['opposite']}")
+    for name, cases in BATCHES.items():
+        verdicts = Counter(verdict(engine, case, case["profile"]) for case in cases)
+        total = len(cases)
+        labour = sum(1 for c in cases if c["decision"]["labor_relation"])
+        print(f"published decisions, {name}: {total} ({labour} labour, {total - labour} not labour): "
+              f"agree {verdicts['agree']} ({100 * verdicts['agree'] / total:.1f}%), "
+              f"undetermined {verdicts['undetermined']}, other category/employer {verdicts['other']}, "
+              f"opposite {verdicts['opposite']}")
 
 
 if __name__ == "__main__":

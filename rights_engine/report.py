@@ -6,11 +6,12 @@ the same thing: never an id, a condition or a field name; where a rule comes fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .i18n import _, format_date
-from .result import Citation, Classification, Entitlement, NotGranted, Result
+from .result import ChannelRef, Citation, Classification, Entitlement, NotGranted, ProblemReport, Result
 
 
 def N_(msgid: str) -> str:
@@ -112,8 +113,15 @@ def citation_label(c: Citation) -> str:
     return " ".join(parts)
 
 
-def cite(c: Citation, lang: str) -> str:
-    return f"{citation_label(c)} ({'; '.join(source_words(c, lang))})：「{c.quote}」"
+def cite(c: Citation, lang: str, attributed: set[str] | None = None) -> str:
+    """One citation on one line. With ``attributed`` (the sources whose attribution note was given already), a
+    document's note on where its number, issuer and date come from is given on its first citation only."""
+    words = source_words(c, lang)
+    if c.attribution_note and (attributed is None or c.source_id not in attributed):
+        words.append(c.attribution_note)
+        if attributed is not None:
+            attributed.add(c.source_id)
+    return f"{citation_label(c)} ({'; '.join(words)})：「{c.quote}」"
 
 
 @dataclass(frozen=True)
@@ -134,10 +142,33 @@ class Pending:
     rights: list[str] = field(default_factory=list)
 
 
-def _where(e: Entitlement, lang: str, limit: int = 3) -> str:
+def short_name(name: str) -> str:
+    """A party's name without the explanation in brackets at its end: 用人单位（与你建立劳动关系的企业） → 用人单位,
+    "the employer (the company in a labour relation with you)" → "the employer"."""
+    for opening, closing in (("（", "）"), (" (", ")")):
+        if name.endswith(closing) and opening in name[1:]:
+            return name[:name.rindex(opening)]
+    return name
+
+
+class PartyNames:
+    """Names parties (who owes a right, where to claim it) in full the first time, by the short name after: one
+    report explains "the employer (the company in a labour relation with you)" once, not once per right."""
+
+    def __init__(self) -> None:
+        self._named: set[str] = set()
+
+    def __call__(self, party: ChannelRef) -> str:
+        if party.id in self._named:
+            return short_name(party.name)
+        self._named.add(party.id)
+        return party.name
+
+
+def _where(e: Entitlement, lang: str, limit: int = 3, name: Callable[[ChannelRef], str] = lambda ch: ch.name) -> str:
     if not e.claim:
         return ""
-    where = sep(lang).join(ch.name for ch in e.claim.channels[:limit])
+    where = sep(lang).join(name(ch) for ch in e.claim.channels[:limit])
     if e.claim.place_label:
         where += f"（{e.claim.place_label}）" if lang == "zh" else f" ({e.claim.place_label})"
     return where
@@ -154,9 +185,10 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     limit), then the money and insurance owed."""
     steps: list[Step] = []
     titles = {e.id: e.title for e in result.entitlements}
+    name = PartyNames()
     for p in result.problems[:2]:
         rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
-        where = sep(lang).join(ch.name for ch in p.channels[:3])
+        where = sep(lang).join(name(ch) for ch in p.channels[:3])
         text = _("Rights that address it: {rights}.", lang, rights=rights) if rights else ""
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
@@ -166,17 +198,17 @@ def first_steps(result: Result, lang: str) -> list[Step]:
         e = by_id.get(ident)
         if e is not None:
             text = e.notes[0] if e.notes and ident == "remedies.arbitration" else e.summary
-            steps.append(Step(e.title, text, _where(e, lang), valid_until(e, lang)))
+            steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory"]
     owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:
             break
-        who = e.claim.owed_by.name if e.claim and e.claim.owed_by else ""
+        who = name(e.claim.owed_by) if e.claim and e.claim.owed_by else ""
         text = e.summary + (f" {_('Amount', lang)}: {e.amount.display}" if e.amount else "")
         if who:
             text = _("Owed by {who}.", lang, who=who) + " " + text
-        steps.append(Step(e.title, text, _where(e, lang), valid_until(e, lang)))
+        steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     return steps[:MAX_STEPS]
 
 
@@ -218,10 +250,32 @@ def rights_lines(result: Result, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+def claims(entitlements: Iterable[Entitlement], lang: str,
+           name: Optional[PartyNames] = None) -> dict[str, tuple[str, str]]:
+    """(who owes it, where to claim it) of each right with a claim, in the order listed: each party is named in full
+    the first time only (the text report and the page's appendix)."""
+    name = name or PartyNames()
+    out: dict[str, tuple[str, str]] = {}
+    for e in entitlements:
+        if e.claim:
+            who = name(e.claim.owed_by) if e.claim.owed_by else ""
+            out[e.id] = (who, _where(e, lang, limit=10, name=name))
+    return out
+
+
+def problems(result: Result, lang: str, name: Optional[PartyNames] = None) -> list[tuple[ProblemReport, str, str]]:
+    """(problem, the rights that address it, where to turn) of each problem reported."""
+    name = name or PartyNames()
+    titles = {e.id: e.title for e in result.entitlements}
+    return [(p, sep(lang).join(dict.fromkeys(titles[i] for i in p.entitlements if i in titles)),
+             sep(lang).join(name(ch) for ch in p.channels)) for p in result.problems]
+
+
 # -- the plain-text report (CLI, interview) -------------------------------------------------------------
 
 
-def _entitlement_lines(e: Entitlement, lang: str) -> Iterable[str]:
+def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", ""),
+                       attributed: set[str] | None = None) -> Iterable[str]:
     badge = f"[{_(e.force, lang)}]" + ("" if e.status == "applies" else f" [{_('pending', lang)}]")
     yield f"  • {e.title} {badge}"
     yield f"    {e.summary}"
@@ -231,16 +285,15 @@ def _entitlement_lines(e: Entitlement, lang: str) -> Iterable[str]:
         yield f"    {valid_until(e, lang)}"
     if e.needs and e.status == "pending":
         yield f"    {_('Needs', lang)}: {labels(e.needs, lang)}"
-    if e.claim:
-        if e.claim.owed_by:
-            yield f"    {_('Owed by', lang)}: {e.claim.owed_by.name}"
-        where = _where(e, lang, limit=10)
-        if where:
-            yield f"    {_('Where to claim', lang)}: {where}"
+    who, where = claim
+    if who:
+        yield f"    {_('Owed by', lang)}: {who}"
+    if where:
+        yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:
         yield f"    ※ {note}"
     for c in e.citations:
-        yield f"    – {cite(c, lang)}"
+        yield f"    – {cite(c, lang, attributed)}"
 
 
 def handout_lines(result: Result) -> list[str]:
@@ -263,20 +316,39 @@ def handout_lines(result: Result) -> list[str]:
             out.append(f"   {_('Where to go', lang)}: {step.where}")
         if step.until:
             out.append(f"   {step.until}")
-    waiting = pending(result, lang)
-    if waiting:
-        out.append("")
-        out.append(f"== {_('Still pending, and the question that settles it', lang)} ==")
-        for p in waiting:
-            out.append(f"  ? {p.question}")
-            if p.rights:
-                out.append(f"    → {sep(lang).join(p.rights)}")
+    _section(out, _("Still pending, and the question that settles it", lang), _pending_lines(result, lang))
     lines = rights_lines(result, lang)
-    if lines:
-        out.append("")
-        out.append(f"== {_('Rights that apply', lang)} ({len(lines)}) ==")
-        out.extend(f"  • {title} — {line}" for title, line in lines)
+    _section(out, f"{_('Rights that apply', lang)} ({len(lines)})", (f"  • {title} — {line}" for title, line in lines))
     return out
+
+
+def _section(out: list[str], title: str, lines: Iterable[str]) -> None:
+    """A titled section of the text report after a blank line; nothing at all when it has no lines."""
+    body = list(lines)
+    if body:
+        out.extend(["", f"== {title} ==", *body])
+
+
+def _pending_lines(result: Result, lang: str) -> Iterable[str]:
+    for p in pending(result, lang):
+        yield f"  ? {p.question}"
+        if p.rights:
+            yield f"    → {sep(lang).join(p.rights)}"
+
+
+def _entitlements_lines(result: Result, lang: str, attributed: set[str], name: PartyNames) -> Iterable[str]:
+    topic = None
+    named = claims(result.entitlements, lang, name)
+    for e in result.entitlements:
+        if e.topic != topic:
+            topic = e.topic
+            yield f"[{_(topic, lang)}]"
+        yield from _entitlement_lines(e, lang, named.get(e.id, ("", "")), attributed)
+
+
+def _problem_lines(result: Result, lang: str, name: PartyNames) -> Iterable[str]:
+    for p, rights, where in problems(result, lang, name):
+        yield f"  • {p.label}: {rights or '—'}" + (f" → {where}" if where else "")
 
 
 def render_text(result: Result) -> str:
@@ -287,50 +359,27 @@ def render_text(result: Result) -> str:
     out.append(f"==== {_('Appendix: reasons and sources', lang)} ====")
     out.append("")
     out.append(f"== {_('Employment classification', lang)} ==")
-    out.append(f"{_('Category', lang)}: {category_text(c.category, lang)}")
-    if c.candidates:
-        out.append(f"{_('Still possible', lang)}: " + sep(lang).join(category_text(x, lang) for x in c.candidates))
-    if c.employment_mode:
-        out.append(f"{_('Employment mode', lang)}: {_(_MODE[c.employment_mode], lang)}")
-    if c.employer:
-        out.append(f"{_('Employer', lang)}: {_(_EMPLOYER[c.employer], lang)}")
-    if c.contract_form:
-        out.append(f"{_('Contract form', lang)}: {c.contract_form}")
+    facts = [(N_("Category"), category_text(c.category, lang)),
+             (N_("Still possible"), sep(lang).join(category_text(x, lang) for x in c.candidates)),
+             (N_("Employment mode"), _(_MODE[c.employment_mode], lang) if c.employment_mode else ""),
+             (N_("Employer"), _(_EMPLOYER[c.employer], lang) if c.employer else ""),
+             (N_("Contract form"), c.contract_form or "")]
+    out.extend(f"{_(label, lang)}: {value}" for label, value in facts if value)
     out.append(f"{_('Reasons', lang)}:")
+    attributed: set[str] = set()
     for r in c.reasons:
         out.append(f"  {_DIRECTION.get(r.direction or 'note', '•')} {r.text}")
         for ci in r.citations:
-            out.append(f"      – {cite(ci, lang)}")
+            out.append(f"      – {cite(ci, lang, attributed)}")
     for r in c.caveats:
         out.append(f"  ! {r.text}")
     if c.needs:
         out.append(f"{_('Unknown facts that would change the outcome', lang)}: {labels(c.needs, lang)}")
-    if result.entitlements:
-        out.append("")
-        out.append(f"== {_('Entitlements', lang)} ==")
-        topic = None
-        for e in result.entitlements:
-            if e.topic != topic:
-                topic = e.topic
-                out.append(f"[{_(topic, lang)}]")
-            out.extend(_entitlement_lines(e, lang))
-    if result.problems:
-        out.append("")
-        out.append(f"== {_('Problems you reported', lang)} ==")
-        titles = {e.id: e.title for e in result.entitlements}
-        for p in result.problems:
-            rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles) or "—"
-            channels = sep(lang).join(ch.name for ch in p.channels)
-            out.append(f"  • {p.label}: {rights}" + (f" → {channels}" if channels else ""))
-    if result.not_granted:
-        out.append("")
-        out.append(f"== {_('Not granted, and why', lang)} ==")
-        for line in not_granted_lines(result, lang):
-            out.append(f"  • {line}")
-    if result.warnings:
-        out.append("")
-        out.append(f"== {_('Warnings', lang)} ==")
-        out.extend(f"  ! {w}" for w in result.warnings)
+    name = PartyNames()
+    _section(out, _("Entitlements", lang), _entitlements_lines(result, lang, attributed, name))
+    _section(out, _("Problems you reported", lang), _problem_lines(result, lang, name))
+    _section(out, _("Not granted, and why", lang), (f"  • {line}" for line in not_granted_lines(result, lang)))
+    _section(out, _("Warnings", lang), (f"  ! {w}" for w in result.warnings))
     out.append("")
     out.append(provenance(result, lang))
     return "\n".join(out) + "\n"

@@ -8,6 +8,7 @@ profile's descriptions are its questions (rules/questions.yaml); the result's ar
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from .profile import WorkerProfile
@@ -138,29 +139,35 @@ def _describe(prop: dict[str, Any], zh: str, en: str) -> None:
     prop["x-description"] = {"zh": zh, "en": en}
 
 
-def profile_schema() -> dict[str, Any]:
-    schema = WorkerProfile.model_json_schema()
+def _schema(model: type[WorkerProfile] | type[Result]) -> dict[str, Any]:
+    schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
 
 
-def result_schema() -> dict[str, Any]:
-    schema = Result.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    models = {"Result": schema, **schema.get("$defs", {})}
-    for model, body in models.items():
+def _properties(schema: dict[str, Any], top: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """("Model.field", its schema) for every property of the schema (named ``top``) and of its $defs."""
+    for model, body in {top: schema, **schema.get("$defs", {})}.items():
         for name, prop in body.get("properties", {}).items():
-            zh, en = RESULT_FIELDS.get(f"{model}.{name}", ("", ""))
-            if zh and en:
-                _describe(prop, zh, en)
+            yield f"{model}.{name}".lstrip("."), prop
+
+
+def profile_schema() -> dict[str, Any]:
+    return _schema(WorkerProfile)
+
+
+def result_schema() -> dict[str, Any]:
+    schema = _schema(Result)
+    for key, prop in _properties(schema, "Result"):
+        zh, en = RESULT_FIELDS.get(key, ("", ""))
+        if zh and en:
+            _describe(prop, zh, en)
     return schema
 
 
 def undescribed(schema: dict[str, Any]) -> list[str]:
     """The properties of a schema (and of its $defs) without a zh and en description."""
-    models = {"": schema, **schema.get("$defs", {})}
-    return [f"{model}.{name}".lstrip(".") for model, body in models.items()
-            for name, prop in body.get("properties", {}).items()
+    return [key for key, prop in _properties(schema, "")
             if not (prop.get("x-description", {}).get("zh") and prop.get("x-description", {}).get("en"))]
 
 

@@ -23,8 +23,12 @@ def test_nothing_known_is_open_and_asks_the_weightiest_facts_first(engine: Engin
     assert c.needs[:1] == ["platform_manages_work"]  # the heaviest factor (denial weighs 4)
 
 
+#: Labour relation by a narrow margin (2 + 1 + 1): denying management (−4) would leave the middle category.
+NARROW = {**RIDER, "subject_to_penalties": True, "work_is_core_business": True, "main_income_source": True}
+
+
 def test_the_would_change_answers_do_what_they_say(engine: Engine) -> None:
-    profile = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False}
+    profile = NARROW
     c = engine.evaluate(profile, lang="zh").classification
     assert c.category == "labor_relation" and c.certainty == "likely"
     assert c.would_change, "a single answer can still change this"
@@ -67,12 +71,12 @@ def test_answering_toward_a_labour_relation_never_moves_away_from_it(engine: Eng
 @pytest.mark.parametrize("first_day", [dt.date(1990, 1, 1), dt.date(2024, 6, 1)])
 def test_texts_do_not_depend_on_the_day_evaluated_before(first_day: dt.date) -> None:
     engine = Engine(backend="python")
-    profile = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False}
+    profile = NARROW
     engine.evaluate(profile, as_of=first_day)
     texts = [w.text for w in engine.evaluate(profile, as_of=dt.date(2024, 6, 1)).classification.would_change]
     fresh = [w.text for w in Engine(backend="python").evaluate(profile, as_of=dt.date(2024, 6, 1))
              .classification.would_change]
-    assert texts == fresh and all("“" not in t for t in texts)
+    assert texts and texts == fresh and all("“" not in t for t in texts)
 
 
 def test_the_weighing_is_explained_with_its_numbers(engine: Engine) -> None:
@@ -83,3 +87,16 @@ def test_the_weighing_is_explained_with_its_numbers(engine: Engine) -> None:
     assert "score -3" in note.text and note.citations
     weights = [r.text for r in c.reasons if r.direction in ("toward_labor", "against_labor")]
     assert any("(weight +3)" in t for t in weights) and any("(weight −3)" in t for t in weights)
+
+
+def test_freedom_over_time_alone_is_not_the_middle_category(engine: Engine) -> None:
+    """237 weighs autonomy over time *and* workload: a managed worker who sets his hours but whose workload is
+    unknown is not put in 不完全符合; the answer about refusing orders decides (held-out check, docs/design.md)."""
+    profile = {**RIDER, "platform_manages_work": True, "subject_to_penalties": True, "sets_own_hours": True}
+    c = engine.evaluate(profile, lang="en").classification
+    assert c.category == "undetermined" and c.certainty == "open"
+    assert ("can_refuse_orders", False, "labor_relation") in [(w.field, w.value, w.category) for w in c.would_change]
+    free = engine.evaluate({**profile, "can_refuse_orders": True}).classification
+    assert free.category == "incomplete_labor_relation"
+    bound = engine.evaluate({**profile, "can_refuse_orders": False}).classification
+    assert bound.category == "labor_relation"

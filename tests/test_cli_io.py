@@ -105,6 +105,15 @@ def test_every_option_has_help_and_the_help_has_no_markup() -> None:
         assert text.endswith("\n")
 
 
+def test_every_printed_help_ends_with_one_newline() -> None:
+    """Review: `interview -h` lacked its final newline. What each command prints for -h, as printed: one final
+    newline, and no blank line before it."""
+    for name in ["", *_subparsers(_parser())]:
+        code, out, err = _main(*([name] if name else []), "-h")
+        assert code == 0 and err == "" and out.startswith("usage:"), name
+        assert out.endswith("\n") and not out.endswith("\n\n"), f"{name or 'rights-engine'} -h: {out[-40:]!r}"
+
+
 def test_help_exits_0_and_documents_the_exit_codes() -> None:
     for args in (["--help"], ["evaluate", "--help"], ["batch", "-h"]):
         code, out, _ = _main(*args)

@@ -84,10 +84,13 @@ def test_no_minimum_wage_figure_is_invented(engine: Engine) -> None:
         assert any("人民政府规定" in n for n in e.notes)
 
 
-def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engine: Engine) -> None:
-    result = engine.evaluate({**LABOUR_COURIER, "work_province": "香港特别行政区"}, as_of=TODAY)
-    assert not any(c.source_id in ("labor-law", "social-insurance-law") for e in result.entitlements
-                   for c in e.citations)
+@pytest.mark.parametrize("place", sorted(NOT_MAINLAND))
+def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engine: Engine, place: str) -> None:
+    """Mainland labour law and the ministries' policy are not the law of 香港、澳门 (nor applied to 台湾 here): the
+    劳动合同法, 防暑降温措施管理办法 and the 人社部 texts were once selected there."""
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": place, "high_temperature_work": True}, as_of=TODAY)
+    assert not [(e.id, c.source_id) for e in result.entitlements for c in e.citations
+                if c.source_kind in ("national_law", "national_policy")]
 
 
 def test_no_written_contract_gives_double_pay(engine: Engine) -> None:
@@ -361,3 +364,138 @@ def test_an_outside_fact_must_name_a_registered_source(tmp_path: Path) -> None:
     root = _broken_copy(tmp_path, "hubei/hubei-2022-measures.yaml", "source: spc-guiding-238", "source: spc-guiding-999")
     with pytest.raises(RuleBaseError, match="outside_facts"):
         load(root)
+
+
+# -- the lawyer's reading of the national layer (2026-11-30) ---------------------------------------------
+PART_TIME: dict[str, Any] = {"work_province": "北京市", "occupation": "courier", "engagement": "part_time_contract",
+                             "daily_hours": 3, "weekly_hours": 18, "receives_pension": False}
+DISPATCHED: dict[str, Any] = {"work_province": "北京市", "occupation": "delivery_rider", "engagement": "dispatch",
+                              "counterparty": "dispatch_agency", "receives_pension": False}
+
+
+def _quotes(e: Entitlement, source: str) -> str:
+    return "".join(c.quote for c in e.citations if c.source_id == source)
+
+
+def test_the_standard_week_is_40_hours_with_the_44_hour_ceiling_beside_it(engine: Engine) -> None:
+    """国务院关于职工工作时间的规定 第三条: 「职工每日工作8小时，每周工作40小时」 (in force 1995-05-01, 第九条);
+    劳动法 第三十六条 「平均每周工作时间不超过四十四小时」 is the statutory ceiling, not the standard."""
+    e = _ent(engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=TODAY), "rest.working_hours_limit")
+    assert _cites(e, "work-hours-provisions", "第三条") and _cites(e, "labor-law", "第三十六条")
+    assert "40小时" in _quotes(e, "work-hours-provisions") and "三十六小时" in _quotes(e, "labor-law")  # 第四十一条
+    assert not any(f.verification == "unverified" for f in e.outside_facts)
+    before = _ent(engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=dt.date(1995, 3, 1)),
+                  "rest.working_hours_limit")
+    assert not _cites(before, "work-hours-provisions")
+
+
+def test_arbitration_cites_the_unpaid_pay_exception_whole(engine: Engine) -> None:
+    """劳动争议调解仲裁法 第二十七条第四款: the exception AND its own one-year limit after the relation ends."""
+    e = _ent(engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=TODAY), "remedies.arbitration")
+    quotes = _quotes(e, "labor-dispute-law")
+    assert "不受本条第一款规定的仲裁时效期间的限制" in quotes
+    assert "劳动关系终止的，应当自劳动关系终止之日起一年内提出" in quotes
+    assert "中断" in quotes  # 第二款: a complaint to an authority interrupts the limit
+    assert e.claim and "court" in {ch.id for ch in e.claim.channels}
+    assert "劳动争议仲裁不收费" in quotes and "十五日内" in quotes  # 第五十三条, 第五十条
+    # the forum is free for a worker whose relation is unsettled too
+    other = _ent(engine.evaluate({**INCOMPLETE, "work_province": "北京市"}, as_of=TODAY), "remedies.arbitration")
+    assert _cites(other, "labor-dispute-law", "第五十三条")
+
+
+def test_termination_rights_are_for_employees_not_part_time_or_non_labour(engine: Engine) -> None:
+    """劳动合同法 第四十六、四十七、八十七条 — and 第七十一条 「终止用工，用人单位不向劳动者支付经济补偿」."""
+    full = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=TODAY)
+    severance = _ent(full, "contract.severance_pay")
+    assert severance.force == "mandatory" and _cites(severance, "labor-contract-law", "第四十七条")
+    unlawful = _ent(full, "contract.unlawful_termination")
+    assert "二倍" in _quotes(unlawful, "labor-contract-law") and _cites(unlawful, "labor-contract-law", "第八十七条")
+    assert _ent(full, "contract.resign_for_employer_fault").force == "option"
+    barred = {"contract.severance_pay", "contract.unlawful_termination", "contract.resign_for_employer_fault"}
+    for profile in (PART_TIME, {**INCOMPLETE, "work_province": "北京市"}):
+        ids = {e.id for e in engine.evaluate(profile, as_of=TODAY).entitlements}
+        assert not ids & barred, profile
+
+
+def test_dispatch_duties_of_the_user_start_with_the_2012_amendment(engine: Engine) -> None:
+    """劳动合同法 (2012年修正, 2013-07-01施行) 第六十三条 同工同酬, 第九十二条 「劳务派遣单位与用工单位承担连带赔偿责任」."""
+    now = engine.evaluate(DISPATCHED, as_of=TODAY)
+    assert now.classification.employment_mode == "dispatched"
+    joint = _ent(now, "contract.dispatch_joint_liability")
+    assert joint.claim and joint.claim.owed_by and joint.claim.owed_by.id == "dispatch_agency"
+    assert _cites(_ent(now, "pay.dispatch_equal_pay"), "labor-contract-law", "第六十二条（三）")
+    contract = _ent(now, "contract.dispatch_labor_contract")  # 第五十八条第二款 「二年以上的固定期限劳动合同」
+    assert contract.force == "mandatory" and "二年以上" in _quotes(contract, "labor-contract-law")
+    assert _cites(joint, "labor-dispute-law", "第二十二条")  # joint parties in arbitration
+    before = {e.id for e in engine.evaluate(DISPATCHED, as_of=dt.date(2013, 6, 30)).entitlements}
+    assert not before & {"contract.dispatch_joint_liability", "pay.dispatch_equal_pay"}
+    assert "pay.dispatch_equal_pay" not in {e.id for e in engine.evaluate(LABOUR_COURIER | {"work_province": "北京市"},
+                                                                          as_of=TODAY).entitlements}
+
+
+def test_work_injury_recognition_time_limits_and_forum(engine: Engine) -> None:
+    """工伤保险条例（2010年修订）第十七条: employer 「30日内」, worker 「1年内」 to the 社会保险行政部门."""
+    e = _ent(engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=TODAY), "injury.work_injury_recognition")
+    quotes = _quotes(e, "work-injury-regulation")
+    assert "30日内" in quotes and "1年内" in quotes
+    assert e.claim and "social_insurance_administration" in {ch.id for ch in e.claim.channels}
+    early = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=dt.date(2010, 12, 31))
+    assert "injury.work_injury_recognition" not in {x.id for x in early.entitlements}
+    incomplete = engine.evaluate({**INCOMPLETE, "work_province": "北京市"}, as_of=TODAY)
+    assert "injury.work_injury_recognition" not in {x.id for x in incomplete.entitlements}
+
+
+def test_labour_inspection_complaint_names_its_two_year_window(engine: Engine) -> None:
+    """劳动保障监察条例 第九条 「有权向劳动保障行政部门投诉」, 第二十条 「在2年内未被…发现，也未被举报、投诉的…不再查处」."""
+    e = _ent(engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=TODAY),
+             "remedies.labour_inspection_complaint")
+    assert e.force == "service" and "2年内" in _quotes(e, "labour-inspection-regulation")
+
+
+def test_a_civil_worker_is_sent_to_court_not_to_labour_mediation(engine: Engine) -> None:
+    """民法典 第四百六十五条, 第一百八十八条 「诉讼时效期间为三年」: the 劳动争议调解组织 handles labour disputes."""
+    civil = {"work_province": "广东省", "occupation": "delivery_rider", "engagement": "cooperation_agreement",
+             "platform_manages_work": False, "subject_to_penalties": False, "can_refuse_orders": True,
+             "sets_own_hours": True, "must_be_online_min_hours": False, "receives_pension": False}
+    result = engine.evaluate(civil, as_of=TODAY)
+    assert result.classification.category == "civil_relation"
+    e = _ent(result, "contract.civil_law")
+    assert e.claim and {ch.id for ch in e.claim.channels} == {"court"}
+    assert "三年" in _quotes(e, "civil-code")
+    pay = _ent(engine.evaluate({**INCOMPLETE, "work_province": "广东省"}, as_of=TODAY), "pay.full_timely_payment")
+    assert _cites(pay, "civil-code", "第一百八十八条") and _cites(pay, "labor-dispute-law", "第二十七条")
+
+
+def test_an_employer_that_did_not_insure_pays_the_injury_benefits(engine: Engine) -> None:
+    """社会保险法 第四十一条; 工伤保险条例 第六十二条第二款; 社会保险法 第五十八条 「三十日内」 registration."""
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=TODAY)
+    injury = _ent(result, "injury.work_injury_insurance")
+    assert _cites(injury, "social-insurance-law", "第四十一条") and _cites(injury, "work-injury-regulation", "第六十二条")
+    assert "三十日内" in _quotes(_ent(result, "pension.employer_social_insurance"), "social-insurance-law")
+
+
+def test_deposits_rules_and_discrimination_have_a_statutory_floor_for_employees(engine: Engine) -> None:
+    """劳动合同法 第九条 「不得要求劳动者提供担保或者以其他名义向劳动者收取财物」, 第四条 (rules settled with the union
+    and published); 就业促进法 第二十六条, 第六十二条 「劳动者可以向人民法院提起诉讼」 (amended text, from 2015-04-24)."""
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市",
+                              "problems": ["deposit", "discrimination", "unfair_rules"]}, as_of=TODAY)
+    deposit = _ent(result, "fair_hiring.no_fees_or_deposit")
+    assert deposit.force == "mandatory" and _cites(deposit, "labor-contract-law", "第九条")
+    assert _cites(_ent(result, "algorithm.rules_consultation"), "labor-contract-law", "第四条")
+    discrimination = _ent(result, "fair_hiring.no_discrimination")
+    assert discrimination.claim and "court" in {ch.id for ch in discrimination.claim.channels}
+    assert _cites(discrimination, "employment-promotion-law", "第六十二条")
+    early = engine.evaluate({**LABOUR_COURIER, "work_province": "北京市"}, as_of=dt.date(2015, 4, 23))
+    assert not any(_cites(e, "employment-promotion-law") for e in early.entitlements)
+    incomplete = engine.evaluate({**INCOMPLETE, "work_province": "北京市"}, as_of=TODAY)
+    assert not any(_cites(e, "labor-contract-law", "第九条") or _cites(e, "employment-promotion-law")
+                   for e in incomplete.entitlements)
+
+
+def test_the_minimum_wage_regulation_is_not_cited_before_it_existed(engine: Engine) -> None:
+    """最低工资规定（劳动和社会保障部令第21号）in force 2004-03-01; 劳动法 第四十八条 since 1995-01-01."""
+    profile = {**LABOUR_COURIER, "work_province": "北京市"}
+    early = _ent(engine.evaluate(profile, as_of=dt.date(2003, 6, 1)), "pay.minimum_wage")
+    assert _cites(early, "labor-law", "第四十八条") and not _cites(early, "minimum-wage-provisions")
+    now = _ent(engine.evaluate(profile, as_of=TODAY), "pay.minimum_wage")
+    assert _cites(now, "labor-law", "第四十八条") and _cites(now, "minimum-wage-provisions", "第三条")

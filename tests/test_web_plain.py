@@ -139,3 +139,51 @@ def test_certainty_what_would_change_it_and_a_campaign_end_are_shown(engine: Eng
     handout = page.split("Appendix" if lang == "en" else "附录", 1)[0]
     assert likely in handout and what in handout and until in handout
     scan(engine, text, result, "text report")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_who_owes_a_right_is_explained_once_not_once_per_right(engine: Engine, path: Path, lang: str) -> None:
+    """Review: the report repeated "Owed by: the employer (the company in a labour relation with you)" for each of
+    17 rights. A party's bracketed explanation is given the first time it is named, in the handout's steps and in
+    the appendix (rights, then problems reported) of the text report and of the page; after that, its short name."""
+    from rights_engine.i18n import _
+    from rights_engine.report import first_steps, short_name
+
+    result = engine.evaluate(_profile(path), lang=lang, explain=True)
+    text = render_text(result)
+    problems = text.split(f"== {_('Problems you reported', lang)} ==\n", 1)[1:]
+    claim_lines = [line for line in text.splitlines()
+                   if line.startswith((f"    {_('Owed by', lang)}: ", f"    {_('Where to claim', lang)}: "))]
+    claim_lines += problems[0].split("\n\n", 1)[0].splitlines() if problems else []
+    intake = Intake(engine.rulebase)
+    page = pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15))
+    page_claims = visible("".join(re.findall(r'<div class="claim">.*?</div>|<ul class="problems">.*?</ul>', page,
+                                             flags=re.S)))
+    steps = " ".join(f"{s.text} {s.where}" for s in first_steps(result, lang))
+    parties = {ch.id: ch.name for e in result.entitlements if e.claim
+               for ch in (*([e.claim.owed_by] if e.claim.owed_by else []), *e.claim.channels)}
+    explained = [name for name in parties.values() if short_name(name) != name]
+    for name in explained:
+        assert "\n".join(claim_lines).count(name) <= 1, name
+        assert page_claims.count(name) <= 1, name
+        assert steps.count(name) <= 1, name
+    for name in parties.values():  # every party that owes or hears a claim is still named
+        assert short_name(name) in "\n".join(claim_lines) and short_name(name) in page_claims
+    assert short_name("用人单位（与你建立劳动关系的企业）") == "用人单位"
+    assert short_name("the employer (the company in a labour relation with you)") == "the employer"
+    assert short_name("（注）") == "（注）" and short_name("12333 热线") == "12333 热线"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_where_a_documents_number_and_date_come_from_is_said_once(engine: Engine, lang: str) -> None:
+    """Review: near-duplicate notes. Hubei's measures print no province, number, issuer or date; that was repeated
+    at the end of 16 notes of one report ("省份、文号、日期来自公开转载。"). It is the citation's attribution note,
+    given once in the text report (at the document's first citation) and in each folded citation of the page."""
+    result = engine.evaluate(_profile(EXAMPLES[0].parent / "hubei-ride-hailing-crowd.json"), lang=lang, explain=True)
+    notes = [n for e in result.entitlements for n in e.notes]
+    assert notes and not [n for n in notes if "公开转载" in n or "republication" in n]
+    attribution = {c.attribution_note for e in result.entitlements for c in e.citations if c.attribution_note}
+    assert len(attribution) == 1
+    (said,) = attribution
+    assert render_text(result).count(said) == 1

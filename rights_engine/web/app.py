@@ -66,7 +66,7 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cache-Control": "no-store",
 }
-_RAW_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+RAW_SECURITY_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
 #: Files served under /static/ (the app's own) and /static/docs/ (Swagger UI, vendored from a PyPI package).
 STATIC_FILES = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
                 "docs.js": "text/javascript; charset=utf-8"}
@@ -272,11 +272,12 @@ def error_response(path: str, lang: str, status: int, allow: Optional[str] = Non
         411: (_("Send a Content-Length (no chunked bodies).", lang), "length_required"),
         413: (_("The request is larger than {limit} bytes.", lang, limit=api.MAX_BODY), "too_large"),
         421: (_("This page answers only at this computer's own address.", lang), "host"),
+        505: (_("The request could not be read.", lang), "http_version"),
     }.get(status, (_("The request could not be read.", lang), "request"))
     headers = {"Allow": allow} if allow else None
     if status == 405 and allow is None:
         headers = {"Allow": "POST" if path == "/api/evaluate" else "GET, HEAD"}
-    if status in (408, 411, 413, 421):
+    if status in (408, 411, 413, 421, 505):
         headers = {**(headers or {}), "Connection": "close"}
     if path.startswith("/api/"):
         field = "body" if status in (400, 408, 411, 413, 415) else "request"
@@ -290,8 +291,12 @@ def error_response(path: str, lang: str, status: int, allow: Optional[str] = Non
 class ClinicApp:
     """The ASGI application ``rights-engine serve`` runs: the FastAPI routes behind the promises listed above."""
 
-    def __init__(self, engine: Any, log: Optional[TextIO] = None, loopback: bool = True, port: int = 0) -> None:
+    def __init__(self, engine: Any, log: Optional[TextIO] = None, loopback: bool = True, port: int = 0,
+                 security_headers: bool = True) -> None:
+        """``security_headers=False``: the server adds :data:`SECURITY_HEADERS` to every answer itself (uvicorn's
+        default headers, which reach also the 503 it sends when too many connections are open)."""
         self.engine = engine
+        self.security_headers = RAW_SECURITY_HEADERS if security_headers else []
         self.routes = build_fastapi(engine)
         self.log = log
         self.loopback = loopback
@@ -330,7 +335,7 @@ class ClinicApp:
             if message["type"] == "http.response.start":
                 status, started = int(message["status"]), True
                 headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"set-cookie"]
-                message["headers"] = headers + _RAW_HEADERS
+                message["headers"] = headers + self.security_headers
             await send(message)
 
         path = scope.get("path", "")
@@ -361,6 +366,8 @@ class ClinicApp:
             if key in headers and key in (b"host", b"content-length"):
                 return 400, None
             headers[key] = value
+        if scope.get("http_version") not in ("1.0", "1.1"):
+            return 505, None  # HTTP/0.9 (or a version from the future): not answered as if it were 1.x
         host = headers.get(b"host")
         if not self.host_allowed(host.decode("latin-1") if host is not None else None):
             return 421, None

@@ -182,6 +182,7 @@ def report_page(intake: Intake, state: State, result: Result,
         return [_citation(x, lang, clause_text) for x in citations]
 
     applies = sum(e.status == "applies" for e in result.entitlements)
+    named = report.PartyNames()  # parties named in full once in the appendix (rights, then problems)
     topics: dict[str, list[Any]] = {}
     for e in result.entitlements:
         topics.setdefault(e.topic, []).append(e)
@@ -204,6 +205,7 @@ def report_page(intake: Intake, state: State, result: Result,
         relationship=report.relationship(c, lang), certainty=report.certainty(c, lang),
         steps=report.first_steps(result, lang), pending=report.pending(result, lang),
         rights=report.rights_lines(result, lang), topics=topics, cites=cites,
+        claims=report.claims((e for items in topics.values() for e in items), lang, named),
         category=report.category_text(c.category, lang),
         candidates=[report.category_text(x, lang) for x in c.candidates],
         mode=_(report._MODE[c.employment_mode], lang) if c.employment_mode else None,
@@ -211,8 +213,7 @@ def report_page(intake: Intake, state: State, result: Result,
         marks=_DIRECTION_MARK, labels=lambda names: report.labels(names, lang),
         valid_until=lambda e: report.valid_until(e, lang),
         not_granted=_not_granted(result, lang, cites),
-        problems=[(p, report.sep(lang).join(e.title for e in result.entitlements if e.id in p.entitlements))
-                  for p in result.problems],
+        problems=report.problems(result, lang, named),
         provenance=report.provenance(result, lang),
         next_question=Question(next_field, []) if next_field else None, decides=decides, later=later,
         places=place_tree(), provinces=province_names(),

@@ -21,7 +21,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..i18n import LANGS, _
-from .app import TIMEOUT, ClinicApp
+from .app import RAW_SECURITY_HEADERS, SECURITY_HEADERS, TIMEOUT, ClinicApp
 
 #: Connections waiting to be accepted (the old server had 5: under 50 concurrent clients, requests were lost).
 BACKLOG = 4096
@@ -41,6 +41,15 @@ class _Protocol(H11Protocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._arm()
+
+    def send_400_response(self, msg: str) -> None:
+        """h11 could not parse the request (a bad length, no Host in HTTP/1.1, a control character …): uvicorn's own
+        400, plus the headers every answer carries, and a fixed text (uvicorn's ``msg`` is not shown)."""
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"), *RAW_SECURITY_HEADERS]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                      h11.Data(data=b"Bad Request"), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
 
     def _arm(self) -> None:
         self._generation = getattr(self, "_generation", 0) + 1
@@ -85,12 +94,15 @@ class ClinicServer:
         self.socket.set_inheritable(True)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
         self.engine = engine
-        self.app = ClinicApp(engine, log=log, loopback=loopback, port=self.server_address[1])
+        # the security headers go on every answer through uvicorn's default headers: the app's, and uvicorn's own
+        # 503 when more than MAX_CONNECTIONS are open (h11's 400: _Protocol.send_400_response)
+        self.app = ClinicApp(engine, log=log, loopback=loopback, port=self.server_address[1], security_headers=False)
         _quiet_uvicorn()
         config = uvicorn.Config(self.app, log_config=None, access_log=False, http=_Protocol, lifespan="off",
                                 ws="none", interface="asgi3", backlog=BACKLOG, limit_concurrency=MAX_CONNECTIONS,
                                 timeout_keep_alive=int(TIMEOUT), server_header=False, date_header=False,
-                                proxy_headers=False, h11_max_incomplete_event_size=16 * 1024)
+                                proxy_headers=False, h11_max_incomplete_event_size=16 * 1024,
+                                headers=list(SECURITY_HEADERS.items()))
         self.uvicorn = uvicorn.Server(config)
         self._stopped = threading.Event()
 
