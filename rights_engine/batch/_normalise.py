@@ -14,7 +14,8 @@ Three steps, each on fewer rows than the one before:
    :func:`rights_engine.profile.parse_profile` itself, one row at a time.
 
 Places are resolved once per distinct (province, city) pair of texts, through ``parse_profile`` (the exact
-semantics, its errors kept for the diagnosis).
+semantics, its errors kept for the diagnosis); a text column of dates or numbers is converted once per distinct
+text and joined back (:func:`_by_distinct`).
 
 Canonical columns (one per profile fact; null = unknown): enums as the validated text (or categorical) as
 given, booleans, numbers as quantised floats, one boolean per problem, the place-derived facts ``hukou_in_work_province``,
