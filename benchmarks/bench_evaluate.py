@@ -1,7 +1,10 @@
 """evaluate() one profile at a time, single thread: profiles/s and p50/p99 latency, per backend, against the rule
 engines driven directly with the same facts.
 
-    python benchmarks/bench_evaluate.py [--profiles 2000] [--seed 3]
+    python benchmarks/bench_evaluate.py [--profiles 2000] [--seed 3] [--lib DIR]
+
+``--lib DIR`` measures the copy of ``rights_engine`` in DIR instead (e.g. an older commit unpacked with
+``git archive``), so that before and after can be run back to back in the same conditions.
 
 Four figures, measured in the same run on the same profiles:
 
@@ -11,6 +14,8 @@ Four figures, measured in the same run on the same profiles:
 - ``raw durable-rules``: the compiled durable-rules rule sets (``backends.durable``) ``.run`` on the same facts
   (stage 1, then stage 2 on the facts with the classification), nothing else;
 - ``raw python predicates``: a plain loop over the compiled closures of ``backends.python`` on the same facts.
+
+Each figure also in profiles per CPU-second of this process (steadier than wall time when the machine is shared).
 
 A benchmark, not a test: it prints figures and ratios and asserts nothing.
 """
@@ -27,7 +32,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "--lib" in sys.argv[:-1]:  # before the library is imported
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--lib") + 1]).resolve()))
 
+import rights_engine
 from benchmarks.population import generate
 from rights_engine.backends import durable
 from rights_engine.backends.python import PythonBackend
@@ -58,19 +66,23 @@ def timed(label: str, items: Sequence[Any], run: Callable[[Any], object]) -> dic
         run(item)
     latencies: list[float] = []
     clock = time.perf_counter
+    cpu_started = time.process_time()
     started = clock()
     for item in items:
         t = clock()
         run(item)
         latencies.append(clock() - t)
     total = clock() - started
+    cpu = time.process_time() - cpu_started
     latencies.sort()
     figures = {
         "per_s": len(items) / total,
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "per_cpu_s": len(items) / cpu if cpu > 0 else float("nan"),
     }
-    print(f"{label:<28}{figures['per_s']:>12,.0f}{figures['p50_ms']:>12.3f}{figures['p99_ms']:>12.3f}")
+    print(f"{label:<28}{figures['per_s']:>12,.0f}{figures['p50_ms']:>12.3f}{figures['p99_ms']:>12.3f}"
+          f"{figures['per_cpu_s']:>16,.0f}")
     return figures
 
 
@@ -118,13 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--profiles", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--lib", type=Path, default=None, help="measure the rights_engine in this directory")
     args = parser.parse_args(argv)
     rb = load()
     profiles = sample(args.profiles, args.seed)
     items = prepared(rb, profiles)
     print(f"{len(profiles):,} profiles, {len(rb.rules)} rules, one thread; load average at start "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{'':<28}{'profiles/s':>12}{'p50 ms':>12}{'p99 ms':>12}")
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; library {Path(rights_engine.__file__).parent}")
+    print(f"{'':<28}{'profiles/s':>12}{'p50 ms':>12}{'p99 ms':>12}{'per CPU-second':>16}")
     results: dict[str, dict[str, float]] = {}
     raws: list[Raw] = []
     if durable.available():

@@ -353,18 +353,19 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
     answer makes true (they were unknown, so they counted for nothing).
     """
     gates = plan.lists[0][1]
+    gate_ids = {r.id for r in gates}  # by id: comparing rules field by field is slow
     weights = dict(zip((r.id for r in plan.factors), plan.weights, strict=True))
     out: list[tuple[int, int, Change]] = []
+    changed = dict(facts)  # one copy: each field is set back after its answers are tried
     for order, (f, readers) in enumerate(plan.readers.items()):
         spec = schema.get(f)
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
-        reads_gates = any(r in gates for r in readers)
-        changed = dict(facts)
+        reads_gates = any(r.id in gate_ids for r in readers)
         seen: set[str] = set()
+        new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
         for value in spec.domain:
             changed[f] = frozenset([value])
-            new_truths = dict(truths)
             shift = 0
             for rule in readers:
                 truth = evaluate(rule.condition, changed)
@@ -387,6 +388,10 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
             seen.add(new_best)
             move = 100 if decided else abs(shift)
             out.append((-move, order, Change(f, value, new_best, move)))
+        if f in facts:
+            changed[f] = facts[f]
+        else:
+            del changed[f]
     out.sort(key=lambda item: (item[0], item[1]))
     return tuple(c for _s, _o, c in out)
 

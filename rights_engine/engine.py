@@ -12,66 +12,18 @@ import datetime as dt
 import os
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
-from itertools import compress, repeat
-from operator import is_not
-from typing import Any, NamedTuple, Optional, Union
+from collections.abc import Sequence
+from typing import Any, Optional, Union
 
-from . import __version__
-from ._memo import IdentityMemo
-from .backends.python import PythonBackend, atom_truths
-from .classification import Derived, Weighing, derive, evaluate, unknown_fields, with_derived
-from .conditions import fields as cond_fields
-from .conditions import render
+from .assemble import Builder, TextCache
+from .backends.python import PythonBackend
+from .classification import derive, with_derived
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
-from .i18n import LANGS, _, format_amount, format_date
-from .intake import field_label
+from .i18n import LANGS
 from .profile import FieldError, Lang, Places, ProfileError, WorkerProfile, as_of_argument, message, parse_profile
-from .questions import rank_questions
-from .result import (
-    Amount,
-    ChannelRef,
-    Citation,
-    Claim,
-    Classification,
-    Coverage,
-    Entitlement,
-    FailedCondition,
-    NotGranted,
-    OutsideFact,
-    ProblemReport,
-    Provenance,
-    Reason,
-    Result,
-    WouldChange,
-)
-from .rulebase import FORCE_ORDER, Rule, RuleBase, Selection, load
-from .rulebase import Citation as RuleCitation
-
-_PLACE_LABELS = {
-    "work_place": "at the place of work (就业地)",
-    "hukou_place": "at the hukou place (户籍地)",
-    "residence_place": "at the place of residence registration (居住登记地)",
-    "registration_place": "at the place of registration (注册登记地)",
-    "flexible_registration_place": "at the place where you registered as a flexible worker (灵活就业登记地)",
-    "any": "at the place the text names (see the citation)",
-}
-_CONTRACT_FORMS = {
-    ("labor_relation", "full_time"): "labour contract",
-    ("labor_relation", "part_time"): "part-time written labour contract or oral agreement",
-    ("labor_relation", "dispatched"): "written labour contract with the dispatch agency",
-    ("incomplete_labor_relation", None): "written agreement (书面协议)",
-    ("civil_relation", None): "civil-law agreement (rights and duties under civil law)",
-}
-#: Derived facts are asked about through the profile fields they come from.
-_PROBLEM_FACTS = tuple((problem, f"problem_{problem}") for problem in PROBLEMS)
-_YES: frozenset[object] = frozenset([True])
-_NEEDS_OF_DERIVED = {
-    "work_prefecture": ("work_city",),
-    "hukou_in_work_province": ("hukou_province", "work_province"),
-    "residence_in_work_province": ("residence_province", "work_province"),
-}
+from .result import Result
+from .rulebase import Rule, RuleBase, Selection, load
 
 
 def default_backend_name() -> str:
@@ -84,15 +36,21 @@ def default_backend_name() -> str:
     return "durable" if durable.available() else "python"
 
 
-def _make_backend(name: str) -> Any:
+def _make_backend(name: str, rulebase: RuleBase) -> Any:
     if name == "python":
         return PythonBackend()
     if name == "durable":
         from .backends.durable import DurableBackend
 
-        return DurableBackend()
+        # the rules a selection's two stages can hold, as RuleBase.select splits them: rulesets shared by chunk
+        stages = (("classify", "factor"), ("entitlement", "reason"))
+        return DurableBackend(memoise=True, groups=[[(r.id, r.condition) for r in rulebase.rules if r.spec.kind in kinds]
+                                                    for kinds in stages])
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
+
+#: The key of the selections of provinces no rule names (not a province name).
+_UNNAMED = "\x00unnamed"
 
 #: Every engine, so that a forked child can replace their locks (see _after_fork_in_child).
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -114,14 +72,19 @@ class Engine:
     def __init__(self, rulebase: Optional[RuleBase] = None, backend: Optional[str] = None) -> None:
         self.rulebase = rulebase if rulebase is not None else load()
         self.backend_name = backend or default_backend_name()
-        self._backend = _make_backend(self.backend_name)
+        self._backend = _make_backend(self.backend_name, self.rulebase)
         self._compiled: dict[tuple[str, ...], Any] = {}
         self._compiled_by_identity: dict[int, tuple[tuple[Rule, ...], Any]] = {}
         self._lock = threading.Lock()
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
+        self._same_rules: dict[tuple[tuple[str, ...], tuple[str, ...]], Selection] = {}
+        rb = self.rulebase
+        #: provinces some rule is placed in, excluded from, or covered by a text of
+        self._named: frozenset[Optional[str]] = frozenset(
+            rb.provinces | rb.covered | {p for r in rb.rules for p in r.jurisdiction.excludes})
         self._boundaries = self.rulebase.boundaries()
-        self._texts = _TextCache(self.rulebase)
+        self._texts = TextCache(self.rulebase)
         schema = self.rulebase.schema
         self._unknown_facts: dict[str, FactValue] = {name: unknown(spec) for name, spec in schema.items()}
         #: per fact read from the profile (not derived): whether a number, its domain, its known values as
@@ -135,7 +98,25 @@ class Engine:
         key = (province, bisect.bisect_right(self._boundaries, day))
         found = self._selections.get(key)
         if found is None:
-            found = self._selections[key] = self.rulebase.select(province, day)
+            named = province in self._named
+            # a province no rule names has the same rules in force as any other such province (national ones)
+            unnamed = None if named else self._selections.get((_UNNAMED, key[1]))
+            if unnamed is not None:
+                found = Selection(province, False, unnamed.stage1, unnamed.stage2, unnamed.groups)
+                self._selections[key] = found
+                return found
+            found = self.rulebase.select(province, day)
+            # the same rules in force elsewhere or on another period (every uncovered province, the periods between
+            # boundaries of other provinces): share the rule tuples, so that what is compiled and planned per tuple
+            # (found by identity) is done once
+            same = (tuple(r.id for r in found.stage1), tuple(r.id for r in found.stage2))
+            with self._lock:
+                first = self._same_rules.setdefault(same, found)
+            if first is not found:
+                found = Selection(found.province, found.covered, first.stage1, first.stage2, first.groups)
+            self._selections[key] = found
+            if not named:
+                self._selections.setdefault((_UNNAMED, key[1]), found)
         return found
 
     # -- compiled rule sets -------------------------------------------------------------------
@@ -173,6 +154,9 @@ class Engine:
                 compiled.close()
             self._compiled.clear()
             self._compiled_by_identity.clear()
+            close = getattr(self._backend, "close", None)
+            if close is not None:  # rulesets the backend shares between compiled sets
+                close()
 
     # -- facts ----------------------------------------------------------------------------------
     def facts_of(self, profile: WorkerProfile, places: Places) -> dict[str, FactValue]:
@@ -230,510 +214,9 @@ class Engine:
         derived = derive(selection.stage1, truths1, facts, self.rulebase.schema)
         facts2 = with_derived(facts, derived)
         truths2 = self.run_rules(selection.stage2, facts2)
-        return _Builder(self.rulebase, lang, day, places, selection, facts2, derived, truths1, truths2,
-                        self.backend_name, self._texts).build(explain)
+        return Builder(self.rulebase, lang, day, places, selection, facts2, derived, truths1, truths2,
+                       self.backend_name, self._texts).build(explain)
 
 
 def _has_prefectures(province: str, rulebase: RuleBase) -> bool:
     return any(r.jurisdiction.province == province and r.jurisdiction.prefecture for r in rulebase.rules)
-
-
-class _TextCache:
-    """Result pieces that depend only on the rule base and the language (immutable, so shared).
-
-    Filled lazily; concurrent fills compute the same value, so a race is harmless.
-    """
-
-    def __init__(self, rb: RuleBase) -> None:
-        #: per selection (selections live as long as their engine; found by identity)
-        self.plans: IdentityMemo[Selection, _Plan] = IdentityMemo(lambda selection: _plan(rb, selection), limit=1024)
-        self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
-        self.channels: dict[tuple[str, str], ChannelRef] = {}
-        self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
-        self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
-        self.entitlements: dict[tuple[object, ...], Entitlement] = {}
-        self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
-        self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
-        self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
-        self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
-
-
-class _Group(NamedTuple):
-    """One entitlement's rules in a selection, with what the builder reads of them every call."""
-
-    ent_id: str
-    rules: tuple[Rule, ...]
-    ids: tuple[str, ...]
-    verified: tuple[bool, ...]
-    order: tuple[int, str]  # (topic rank, id): the result's order, with the status between them
-
-
-class _Plan(NamedTuple):
-    """What the builder reads of a selection on every call, computed once per selection."""
-
-    singles: tuple[_Group, ...]  # entitlements granted by one rule (most)
-    single_ids: tuple[str, ...]  # their rules' ids, in the same order
-    multiples: tuple[_Group, ...]  # entitlements granted by several rules
-    reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
-
-
-def _local_first(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
-    """The rules of one entitlement with the provincial and prefectural texts first (in their order), then the
-    national ones: the local text leads and the national policy reads as its basis."""
-    return tuple(sorted(rules, key=_is_national_source))
-
-
-def _is_national_source(rule: Rule) -> bool:
-    return rule.source.jurisdiction.province is None
-
-
-def _plan(rb: RuleBase, selection: Selection) -> _Plan:
-    groups = [
-        _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
-               (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
-        for ent_id, rules in ((ent_id, _local_first(rules)) for ent_id, rules in selection.groups)
-    ]
-    singles = tuple(g for g in groups if len(g.rules) == 1)
-    return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
-                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
-
-
-class _Builder:
-    """Turns rule truths into the result (texts in one language)."""
-
-    def __init__(self, rb: RuleBase, lang: str, day: dt.date, places: Places, selection: Selection,
-                 facts: FactValues, derived: Derived, truths1: Mapping[str, Truth],
-                 truths2: Mapping[str, Truth], backend: str, texts: _TextCache) -> None:
-        self.rb, self.lang, self.day, self.places = rb, lang, day, places
-        self.selection, self.facts, self.derived = selection, facts, derived
-        self.truths1, self.truths2, self.backend = truths1, truths2, backend
-        self.texts = texts
-
-    # -- pieces --------------------------------------------------------------------------------
-    def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
-        s = c.source
-        note = None
-        if s.attribution == "republication":
-            note = _("The document number and the province of this document come from a public reprint; the text "
-                     "itself prints neither.", self.lang)
-        return Citation(
-            source_id=s.id, document_number=s.document_number, title=s.title, issuer=s.issuer, date=s.date,
-            clause=c.clause, quote=c.quote, via=c.via.id if c.via else None,
-            via_title=c.via.title if c.via else None, source_kind=s.kind,
-            verification=s.verification, attribution_note=note, force=force,  # type: ignore[arg-type]
-        )
-
-    def rule_citations(self, r: Rule) -> tuple[Citation, ...]:
-        key = (r.id, self.lang)
-        found = self.texts.citations.get(key)
-        if found is None:
-            found = self.texts.citations[key] = tuple(self.citation(c, r.spec.force) for c in r.citations)
-        return found
-
-    def citations(self, rules: Sequence[Rule]) -> list[Citation]:
-        out: list[Citation] = []
-        seen: set[tuple[str, Optional[str], str]] = set()
-        for r in rules:
-            for c in self.rule_citations(r):
-                key = (c.source_id, c.clause, c.quote)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(c)
-        return out
-
-    def needs(self, rule: Rule) -> list[str]:
-        out: list[str] = []
-        for name in unknown_fields(rule, self.facts):
-            if name in ("category", "employment_mode", "employer"):
-                out.extend(self.derived.needs or ("engagement", "platform_manages_work"))
-            elif name.startswith("problem_"):
-                out.append("problems")
-            elif name in _NEEDS_OF_DERIVED:
-                # only the source fields still unknown: a known work province is never asked again
-                sources = [f for f in _NEEDS_OF_DERIVED[name] if not self._place_known(f)]
-                out.extend(sources or _NEEDS_OF_DERIVED[name])
-            else:
-                out.append(name)
-        return list(dict.fromkeys(out))
-
-    def _place_known(self, field: str) -> bool:
-        """Whether the province field ``field`` (work_/hukou_/residence_province) was given."""
-        places = {"work_province": self.places.work, "hukou_province": self.places.hukou,
-                  "residence_province": self.places.residence}
-        return places.get(field) is not None
-
-    def channel(self, cid: str) -> ChannelRef:
-        key = (cid, self.lang)
-        found = self.texts.channels.get(key)
-        if found is None:
-            found = self.texts.channels[key] = ChannelRef(id=cid, name=self.rb.channels[cid].get(self.lang))
-        return found
-
-    def rule_notes(self, r: Rule) -> tuple[str, ...]:
-        key = (r.id, self.lang)
-        found = self.texts.notes.get(key)
-        if found is None:
-            found = self.texts.notes[key] = tuple(self._rule_notes(r))
-        return found
-
-    def _rule_notes(self, r: Rule) -> list[str]:
-        notes = []
-        if r.spec.note:
-            notes.append(r.spec.note.get(self.lang))
-        if r.spec.certainty == "unverified":
-            notes.append(_("Unverified: the start date or scope is not verified; this is not a promise.", self.lang))
-        # where each citation comes from (national law, a reprint, not confirmed) is told with the citation itself
-        return notes
-
-    # -- classification --------------------------------------------------------------------------
-    def classification(self) -> Classification:
-        d = self.derived
-        cat_possible = d.decisions["category"].possible
-        category = d.best or "undetermined"
-        raw = d.raw or d.decisions
-        mode = _single(raw["employment_mode"].possible) if category == "labor_relation" else None
-        employer = _single(raw["employer"].possible) if category == "labor_relation" else None
-        reasons: list[Reason] = []
-        deciding = d.decisions["category"].deciding
-        if deciding is not None and d.best is not None:
-            reasons.append(self.reason(deciding, "decision"))
-            if d.weighing is not None:
-                reasons.append(self.weighing_reason(deciding, d.weighing))
-        for fact in ("employment_mode", "employer"):
-            rule = raw[fact].deciding
-            if rule is not None and category == "labor_relation":
-                reasons.append(self.reason(rule, "decision"))
-        best_facts: Optional[dict[str, FactValue]] = None
-        for r in self.texts.plans(self.selection).reasons:
-            truth = self.truths2.get(r.id)
-            if truth is None and d.best is not None:  # read on the best-supported category, as the result shows it
-                if best_facts is None:
-                    best_facts = {**self.facts, "category": frozenset([d.best])}
-                truth = evaluate(r.condition, best_facts)
-            if truth is True:
-                reasons.append(self.reason(r, "note"))
-        for r in d.factors_true:
-            reasons.append(self.reason(r, r.spec.direction))
-        caveats = [self.reason(r, "note", caveat=True) for fact in ("category", "employment_mode", "employer")
-                   for r in d.decisions[fact].caveats]
-        form_key = (category, mode if category == "labor_relation" else None)
-        form = _CONTRACT_FORMS.get(form_key)
-        return Classification(
-            category=category,  # type: ignore[arg-type]
-            employment_mode=mode,  # type: ignore[arg-type]
-            employer=employer,  # type: ignore[arg-type]
-            contract_form=_(form, self.lang) if form else None,
-            candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
-            certainty=d.certainty,  # type: ignore[arg-type]
-            reasons=reasons,
-            needs=list(d.needs),
-            caveats=caveats,
-            would_change=[self.would_change(c.field, c.value, c.category) for c in d.would_change],
-        )
-
-    def weighing_reason(self, band: Rule, w: Weighing) -> Reason:
-        """How the score was reached, with the band that holds (its citations)."""
-        lo, hi = band.spec.score_min, band.spec.score_max
-        if lo is not None and hi is not None:
-            bounds = f"{lo}…{hi}"
-        elif lo is not None:
-            bounds = f"≥ {lo}"
-        else:
-            bounds = f"≤ {hi}"
-        text = _("Weighing: the stated facts count {toward} toward a labour relation and {against} against it "
-                 "(score {score}; this category's band: {bounds}); facts nobody stated count for neither side, "
-                 "and could move the score between {low} and {high}.", self.lang, toward=w.toward,
-                 against=w.against, score=w.score, bounds=bounds, low=w.low, high=w.high)
-        return Reason(text=text, rule_id=band.id, direction="note", citations=self.citations([band]))
-
-    def would_change(self, field: str, value: object, category: str) -> WouldChange:
-        key = (field, value, category, self.lang)
-        found = self.texts.changes.get(key)
-        if found is None:
-            found = self.texts.changes[key] = WouldChange(
-                field=field, value=value, category=category,  # type: ignore[arg-type]
-                text=_("If {condition}: {category}", self.lang, condition=self._condition_text(field, value),
-                       category=_(_CATEGORY_SHORT[category], self.lang)))
-        return found
-
-    def _condition_text(self, field: str, value: object) -> str:
-        """The answer in words: the reason of the factor it makes true, else the question and the choice."""
-        facts = {field: frozenset([value])}
-        for r in self.rb.rules:  # every factor, whatever the day: the text is cached across days
-            if r.spec.kind != "factor":
-                continue
-            if r.spec.reason and set(cond_fields(r.condition)) == {field} and evaluate(r.condition, facts) is True:
-                return r.spec.reason.get(self.lang)
-        question = self.rb.questions.get(field)
-        label = field_label(field, self.lang)
-        choice = question.choices.get(str(value)) if question and question.choices else None
-        if choice is not None:
-            answer = choice.get(self.lang)
-        elif isinstance(value, bool):
-            answer = _("yes", self.lang) if value else _("no", self.lang)
-        else:
-            answer = str(value)
-        return _("“{question}” is “{answer}”", self.lang, question=label, answer=answer)
-
-    def reason(self, r: Rule, direction: Optional[str], caveat: bool = False) -> Reason:
-        needs = tuple(self.needs(r)) if caveat else None  # a caveat names the unknown facts behind it
-        key = (r.id, direction, self.lang, needs)
-        found = self.texts.reasons.get(key)
-        if found is None:
-            found = self.texts.reasons[key] = self._reason(r, direction, needs)
-        return found
-
-    def _reason(self, r: Rule, direction: Optional[str], needs: Optional[tuple[str, ...]]) -> Reason:
-        text = r.spec.reason.get(self.lang) if r.spec.reason else ""
-        if r.spec.kind == "factor":  # a factor's reason is a clause ("you cannot refuse orders"): make a sentence
-            sign = "+" if r.spec.direction == "toward_labor" else "−"
-            text = _("{fact} (weight {sign}{weight}).", self.lang, fact=_sentence(text, self.lang), sign=sign,
-                     weight=r.spec.weight)
-        if needs is not None:
-            labels = [field_label(n, self.lang) for n in needs]
-            facts = "、".join(labels) if self.lang == "zh" else ", ".join(labels)
-            text = _("Not known ({facts}); if it holds: {text}", self.lang, facts=facts, text=text)
-        return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
-                      citations=self.citations([r]))
-
-    # -- entitlements ------------------------------------------------------------------------------
-    def entitlements(self) -> list[Entitlement]:
-        """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
-        get = self.truths2.get
-        plan = self.texts.plans(self.selection)
-        out: list[tuple[tuple[int, bool, str], Entitlement]] = []
-        # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
-        for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
-            status = "applies" if get(group.ids[0]) is True and group.verified[0] else "pending"
-            out.append(self._entitlement_of(group, group.rules, group.ids, status))
-        for group in plan.multiples:
-            truths = list(map(get, group.ids))
-            if truths.count(False) == len(truths):  # truths are True, False or None: only False counts
-                continue
-            live = [i for i, truth in enumerate(truths) if truth is not False]
-            sure = [i for i in live if truths[i] is True and group.verified[i]]
-            chosen = sure or live
-            out.append(self._entitlement_of(group, tuple(group.rules[i] for i in chosen),
-                                            tuple(group.ids[i] for i in chosen), "applies" if sure else "pending"))
-        out.sort(key=_first)
-        return [e for _, e in out]
-
-    def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
-                        status: str) -> tuple[tuple[int, bool, str], Entitlement]:
-        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key."""
-        needs: list[str] = []
-        if status == "pending":
-            for r in contributing:
-                needs.extend(self.needs(r))
-        key = (group.ent_id, ids, status, tuple(dict.fromkeys(needs)), self.lang)
-        found = self.texts.entitlements.get(key)
-        if found is None:
-            found = self.texts.entitlements[key] = self.entitlement(group.ent_id, contributing, status, key[3])
-        return (group.order[0], status != "applies", group.order[1]), found
-
-    def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
-                    needs: Sequence[str]) -> Entitlement:
-        definition = self.rb.entitlements[ent_id]
-        force = min((r.spec.force for r in contributing if r.spec.force), key=FORCE_ORDER.index)
-        amount_rule = next((r for r in contributing if r.spec.amount), None)
-        amount = None
-        if amount_rule and amount_rule.spec.amount:
-            a = amount_rule.spec.amount
-            amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
-                            display=format_amount(a.value, a.unit, self.lang, a.months),
-                            verification=a.verification, months_verification=a.months_verification)
-        notes = [n for r in contributing for n in self.rule_notes(r)]
-        # a campaign measure ends with its campaign, unless a standing rule grants the same thing
-        ends = [r.campaign_until for r in contributing]
-        valid_until = None if any(end is None for end in ends) else max(e for e in ends if e is not None)
-        outside = [OutsideFact(what=f.what, text=f.text.get(self.lang), verification=f.verification,
-                               source_id=f.source)
-                   for r in contributing for f in r.spec.outside_facts]
-        return Entitlement(
-            id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
-            summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
-            needs=list(needs), amount=amount, claim=self.claim(contributing),
-            citations=_mark_basis(self.citations(contributing)), notes=list(dict.fromkeys(notes)),
-            addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
-            valid_until=valid_until, outside_facts=list({(f.what, f.text): f for f in outside}.values()),
-            rule_ids=[r.id for r in contributing],
-        )
-
-
-    def claim(self, rules: Sequence[Rule]) -> Optional[Claim]:
-        key = (tuple(r.id for r in rules), self.lang)
-        if key not in self.texts.claims:
-            self.texts.claims[key] = self._claim(rules)
-        return self.texts.claims[key]
-
-    def _claim(self, rules: Sequence[Rule]) -> Optional[Claim]:
-        owed_by = next((r.spec.claim.owed_by for r in rules if r.spec.claim and r.spec.claim.owed_by), None)
-        channels = list(dict.fromkeys(ch for r in rules if r.spec.claim for ch in r.spec.claim.channels))
-        place = next((r.spec.claim.place for r in rules if r.spec.claim and r.spec.claim.place), None)
-        if not owed_by and not channels and not place:
-            return None
-        return Claim(owed_by=self.channel(owed_by) if owed_by else None,
-                     channels=[self.channel(c) for c in channels], place=place,
-                     place_label=_(_PLACE_LABELS[place], self.lang) if place else None)
-
-    def not_granted(self, granted: set[str]) -> list[NotGranted]:
-        out = []
-        for r in self.selection.stage2:
-            if r.spec.kind != "entitlement" or self.truths2.get(r.id) is not False:
-                continue
-            if r.spec.entitlement in granted:
-                continue
-            failed = [FailedCondition(condition=render(atom), field=atom.field,
-                                      truth="false" if truth is False else "unknown")
-                      for atom, truth in atom_truths(r.condition, self.facts) if truth is not True]
-            definition = self.rb.entitlements[r.spec.entitlement or ""]
-            out.append(NotGranted(id=r.spec.entitlement or "", title=definition.title.get(self.lang), rule_id=r.id,
-                                  failed=failed, citations=self.citations([r])))
-        return out
-
-    def problems(self, entitlements: Sequence[Entitlement]) -> list[ProblemReport]:
-        out = []
-        for problem, key in _PROBLEM_FACTS:
-            if self.facts.get(key) != _YES:
-                continue
-            matching = [e for e in entitlements if key in e.addresses]
-            channels: dict[str, ChannelRef] = {}
-            for e in matching:
-                if e.claim:
-                    for ch in ([e.claim.owed_by] if e.claim.owed_by else []) + e.claim.channels:
-                        channels.setdefault(ch.id, ch)
-            out.append(ProblemReport(
-                problem=problem, label=_problem_label(self.rb, problem, self.lang), entitlements=[e.id for e in matching],
-                citations=[c for e in matching for c in e.citations], channels=list(channels.values()),
-            ))
-        return out
-
-    def coverage(self) -> Coverage:
-        work = self.places.work
-        key = (work, id(self.selection), self.lang)  # selections live as long as their engine
-        cached = self.texts.coverage.get(key)
-        if cached is None or cached[0] is not self.selection:
-            cached = self.texts.coverage[key] = (self.selection, self._coverage())
-        return cached[1]
-
-    def _coverage(self) -> Coverage:
-        work = self.places.work
-        if work is None:
-            return Coverage(covered=False, message=_(
-                "Your place of work (province) is unknown: say where you work to see the rules that apply.",
-                self.lang))
-        levels = {(0 if r.jurisdiction.province is None else 1 if r.jurisdiction.prefecture is None else 2,
-                   r.jurisdiction.label())
-                  for r in self.selection.stage2
-                  if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
-        chain = [label for _, label in sorted(levels)]
-        place = work.province + (work.prefecture or "")
-        if not self.selection.covered:
-            return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
-                            message=_("No provincial rules for {place} are in the rule base yet: only national law "
-                                      "applies here (the classification and statutory duties). Rules of other "
-                                      "provinces never apply to you.",
-                                      self.lang, place=place))
-        return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
-                        message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
-                                  place=place, jurisdictions="、".join(chain) if self.lang == "zh" else ", ".join(chain)))
-
-    def warnings(self, entitlements: Sequence[Entitlement]) -> list[str]:
-        out = []
-        newest = self.rb.newest_source_date
-        if newest and self.day > _one_year_after(newest):  # a calendar year: 366 days when it holds 29 February
-            out.append(_("Policies may have changed: the newest source the rules know is dated {date}, more than a "
-                         "year before {as_of}.", self.lang, date=format_date(newest, self.lang),
-                         as_of=format_date(self.day, self.lang)))
-        return out
-
-    def build(self, explain: bool) -> Result:
-        classification = self.classification()
-        entitlements = self.entitlements()
-        rb = self.rb
-        return Result(
-            lang=self.lang,  # type: ignore[arg-type]
-            classification=classification,
-            entitlements=entitlements,
-            coverage=self.coverage(),
-            problems=self.problems(entitlements),
-            questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None),
-            not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
-            warnings=self.warnings(entitlements),
-            provenance=self.provenance(),
-        )
-
-    def provenance(self) -> Provenance:
-        rules_in_force = len(self.selection.stage1) + len(self.selection.stage2)
-        key = (self.day, self.backend, rules_in_force)
-        found = self.texts.provenances.get(key)
-        if found is None:
-            rb = self.rb
-            found = Provenance(rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
-                               newest_source_date=rb.newest_source_date, backend=self.backend,
-                               rules_in_force=rules_in_force)
-            if len(self.texts.provenances) >= 4096:  # one per day asked about: bounded
-                self.texts.provenances.clear()
-            self.texts.provenances[key] = found
-        return found
-
-
-_LOCAL_KINDS = frozenset(("provincial", "prefectural"))
-
-
-def _mark_basis(citations: list[Citation]) -> list[Citation]:
-    """Where a provincial or prefectural text grants the entitlement, it leads (its citations first, in their order)
-    and the national policy citations after it are its basis (``basis=True``): one entitlement, the local text
-    first — also when the local text is cited beside a national rule (a province's notice dating a national pilot)."""
-    local = [c for c in citations if c.source_kind in _LOCAL_KINDS]
-    if not local:
-        return citations
-    rest = [c.model_copy(update={"basis": True}) if c.source_kind == "national_policy" else c
-            for c in citations if c.source_kind not in _LOCAL_KINDS]
-    return local + rest
-
-
-def _one_year_after(day: dt.date) -> dt.date:
-    """The same day a year later (29 February → 28 February); ``date.max`` when that is past the calendar."""
-    if day.year >= dt.MAXYEAR:
-        return dt.date.max
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
-
-
-_CATEGORY_SHORT = {
-    "labor_relation": "labour relation",
-    "incomplete_labor_relation": "not fully a labour relation, but the enterprise manages the work",
-    "civil_relation": "civil relation (self-employed or freelance)",
-}
-
-
-def _sentence(text: str, lang: str) -> str:
-    text = text.strip().rstrip("。.")
-    return text[:1].upper() + text[1:] if lang == "en" else text
-
-
-def _single(possible: frozenset[object]) -> Optional[str]:
-    if len(possible) == 1:
-        value = next(iter(possible))
-        return None if value == "not_applicable" else str(value)
-    return None
-
-
-_TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pension", "medical", "injury",
-           "training", "union", "employment_services", "living_services", "algorithm", "remedies")
-
-
-_TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
-
-
-def _first(item: tuple[tuple[int, bool, str], Entitlement]) -> tuple[int, bool, str]:
-    return item[0]
-
-
-def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:
-    question = rb.questions.get("problems")
-    label = question.choices.get(problem) if question and question.choices else None
-    return label.get(lang) if label else problem

@@ -147,10 +147,16 @@ class WorkerProfile(BaseModel, metaclass=_RaisesProfileError):
         return value
 
 
+#: Types that are never a pandas or numpy scalar (exact types: a subclass takes the long way).
+_PLAIN_TYPES = frozenset((str, int, float, bool, type(None), list, tuple, dict, dt.date, dt.datetime))
+
+
 def plain_scalar(value: Any) -> Any:
     """A pandas/numpy scalar as its Python twin (``np.True_`` → True, ``np.int64(3)`` → 3, ``pd.NaT`` /
     ``pd.NA`` → None); anything else unchanged. Neither library is imported here."""
     kind = type(value)
+    if kind in _PLAIN_TYPES:  # the common case, without reading the type's module
+        return value
     module = kind.__module__ or ""
     if module.startswith("pandas"):
         if kind.__name__ in ("NaTType", "NAType"):

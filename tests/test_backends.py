@@ -86,3 +86,30 @@ def test_action_messages_are_read_by_their_fixed_width_names() -> None:
     assert durable._verdicts(messages, verdicts) == [("a", True), ("b", False)]
     # another layout (spaces, as json.dumps writes it) falls back to reading each name properly
     assert durable._verdicts(['{ "r012": {"m": {}}}', '{"r000":{"m":{}}}'], verdicts) == [("b", False), ("a", True)]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          deadline=None)
+@given(data=st.data())
+def test_shared_memoised_rulesets_give_the_same_truths(rulebase: RuleBase, data: st.DataObject) -> None:
+    """An engine's durable backend: rule sets cut from fixed chunks share rulesets and remember verdicts; any subset
+    of the rules, run twice (the second time from memory), gives the python backend's truths."""
+    rules = [(r.id, r.condition) for r in rulebase.rules]
+    backend = durable.DurableBackend(memoise=True, groups=[rules])
+    chosen = data.draw(st.lists(st.sampled_from(rules), unique_by=lambda rule: rule[0], min_size=1, max_size=80))
+    chosen.sort(key=rules.index)
+    other = [rule for rule in rules if rule not in chosen][:40] + chosen[:5]
+    dr, dr_other = backend.compile(chosen, rulebase.schema), backend.compile(other, rulebase.schema)
+    try:
+        py = PythonBackend().compile(chosen, rulebase.schema)
+        for _ in range(2):
+            facts = data.draw(fact_values(dict(rulebase.schema)))
+            assert dr.run(facts) == py.run(facts)
+            assert dr.run(facts) == py.run(facts)  # remembered
+        dr_other.close()  # closing one compiled set leaves the shared rulesets to the others
+        assert dr.run(facts) == py.run(facts)
+    finally:
+        backend.close()
+    if dr.rulesets:  # (rules whose condition is constant need none)
+        with pytest.raises(RuntimeError):
+            dr.run(facts)  # the backend deleted its rulesets

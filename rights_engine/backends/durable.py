@@ -24,11 +24,10 @@ import itertools
 import json
 import os
 import threading
-import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from ..conditions import And, Compare, Const, Member, Node, Not, Or
 from ..conditions import fields as cond_fields
@@ -263,8 +262,14 @@ class _Ruleset:
     sids: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
     #: durable rule name -> (our rule id, its truth); None for the catch-all
     verdicts: dict[str, Optional[tuple[str, bool]]] = field(init=False)
+    #: the facts this ruleset reads, in the layout's order (the key of ``memo``)
+    fields: tuple[str, ...] = field(init=False)
+    #: the values of ``fields`` -> the verdicts durable-rules gave for them (when the backend memoises; bounded)
+    memo: Optional[dict[tuple[object, ...], list[tuple[str, bool]]]] = None
+    freed: bool = False  # deleted in durable-rules (set under ``lock``): never touch ``handle`` again
 
     def __post_init__(self) -> None:
+        self.fields = tuple(code[0] for code in self.layout.codes)
         self.verdicts = {_CATCH_ALL: None}
         for name, labelled in self.names.items():
             rule_id, verdict = labelled.rsplit(":", 1)
@@ -294,6 +299,7 @@ class DurableRules:
     always: dict[str, Truth]
     rulesets: list[_Ruleset]
     closed: bool = False
+    shared: bool = False  # the rulesets belong to the backend (shared with other rule sets): it deletes them
 
     def __post_init__(self) -> None:
         self._blank: dict[str, Truth] = {rule_id: None for rule_id in self.rule_ids}
@@ -305,9 +311,18 @@ class DurableRules:
         engine = _engine()
         result = self._blank.copy()
         for ruleset in self.rulesets:
+            if ruleset.freed:
+                raise RuntimeError("this compiled rule set was closed")
+            memo = ruleset.memo
+            if memo is not None:
+                key = tuple(map(facts.__getitem__, ruleset.fields))
+                known = memo.get(key)
+                if known is not None:
+                    result.update(known)
+                    continue
             handle, verdicts = ruleset.handle, ruleset.verdicts
             with ruleset.lock:
-                if self.closed:  # close() ran since the check above: the ruleset is freed, never touch it
+                if self.closed or ruleset.freed:  # closed since the check above: never touch a freed ruleset
                     raise RuntimeError("this compiled rule set was closed")
                 sid = str(next(ruleset.sids))
                 message = ruleset.layout.encode(facts, sid)
@@ -327,59 +342,156 @@ class DurableRules:
                         fired = engine.complete_and_start_action(handle, state)
                 finally:
                     engine.delete_state(handle, sid)
-            result.update(_verdicts(messages, verdicts))
+            found = _verdicts(messages, verdicts)
+            if memo is not None:
+                if len(memo) >= _MAX_MEMO:
+                    memo.clear()
+                memo[key] = found
+            result.update(found)
         return result
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        engine = _engine()
-        for ruleset in self.rulesets:
-            with ruleset.lock:
+        if not self.shared:
+            _free(self.rulesets)
+
+
+def _free(rulesets: Sequence[_Ruleset]) -> None:
+    engine = _engine()
+    for ruleset in rulesets:
+        with ruleset.lock:
+            if not ruleset.freed:
+                ruleset.freed = True
                 engine.delete_ruleset(ruleset.handle)
 
 
+#: Verdicts remembered per ruleset (by the values of the facts it reads) before the memo is emptied.
+_MAX_MEMO = 1 << 14
+
+
 class DurableBackend:
+    """``memoise``: each ruleset remembers its verdicts by the values of the few facts it reads, so that durable-rules
+    runs once per distinct combination (the truths are a function of those values: every run is a fresh session).
+
+    ``groups``: every rule a compiled set may hold, in groups (an engine passes the rule base's classification rules
+    and its entitlement rules). Each group is cut once into chunks, as :meth:`compile` cuts a rule list; a rule set
+    made of these rules then gets, for each chunk, the ruleset of its rules in that chunk, made once and shared by
+    every rule set with the same rules there (the rules in force on two days differ in a few chunks; the others, with
+    what they remember, are shared). The backend owns those rulesets: :meth:`close` deletes them.
+    """
+
     name = "durable"
 
+    def __init__(self, memoise: bool = False, groups: Sequence[Sequence[tuple[str, Node]]] = ()) -> None:
+        self.memoise = memoise
+        self._groups = tuple(tuple(group) for group in groups)
+        self._lock = threading.Lock()
+        #: rule id -> (its condition, its place: (group, chunk, position) or its constant truth), filled at first use
+        self._homes: Optional[dict[str, tuple[Node, Union[tuple[int, int, int], bool]]]] = None
+        self._shared: dict[tuple[str, ...], _Ruleset] = {}
+
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any]) -> DurableRules:
-        engine = _engine()
+        if self._groups:
+            with self._lock:
+                homes = self._homes_of(schema)
+                if all(homes.get(rule_id, (None,))[0] is node for rule_id, node in rules):
+                    return self._compile_shared(rules, schema, homes)
         always: dict[str, Truth] = {}
-        layout = _Layout.of(schema, [f for _, node in rules for f in cond_fields(node)])
-        chunks: list[list[tuple[str, Node, int]]] = [[]]
-        load = 0
-        for rule_id, node in rules:
-            true, false = _patterns(node, layout)
-            if not true or not false:
-                always[rule_id] = not true
-                continue
-            paths = sum(_paths(p) for p in (true, false) if p is not _NEVER)
-            if paths > MAX_PATHS_PER_RULESET:
-                raise EngineError(f"{rule_id}: condition too complex for durable-rules ({paths} paths)")
-            if load + paths > MAX_PATHS_PER_RULESET or 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET:
-                chunks.append([])
-                load = 0
-            chunks[-1].append((rule_id, node, paths))
-            load += paths
-        rulesets: list[_Ruleset] = []
-        for chunk in chunks:
-            if not chunk:
-                continue
-            local = _Layout.of(schema, [f for _, node, _ in chunk for f in cond_fields(node)])
-            definitions: list[tuple[str, JsonPattern]] = []
-            for rule_id, node, _ in chunk:
-                true, false = _patterns(node, local)
-                for verdict, pattern in (("T", true), ("F", false)):
-                    if pattern is not _NEVER:
-                        definitions.append((f"{rule_id}:{verdict}", pattern))
-            names = {_name(i): name for i, (name, _) in enumerate(definitions)}
-            body = {_name(i): _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
-            body[_CATCH_ALL] = _rule({})
-            try:
-                handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
-            except engine.error as exc:
-                raise EngineError(str(exc)) from None
-            rulesets.append(_Ruleset(handle, names, local))
-            _LIVE_RULESETS[handle] = rulesets[-1]
+        chunks = _cut(rules, schema, always)
+        rulesets = [self._ruleset(chunk, schema) for chunk in chunks if chunk]
         return DurableRules(tuple(rule_id for rule_id, _ in rules), always, rulesets)
+
+    def close(self) -> None:
+        """Delete the shared rulesets (a rule set compiled from them cannot run any more; compiling again makes new
+        ones)."""
+        with self._lock:
+            shared, self._shared = list(self._shared.values()), {}
+        _free(shared)
+
+    def _homes_of(self, schema: Mapping[str, Any]) -> dict[str, tuple[Node, Union[tuple[int, int, int], bool]]]:
+        if self._homes is None:
+            homes: dict[str, tuple[Node, Union[tuple[int, int, int], bool]]] = {}
+            for g, group in enumerate(self._groups):
+                always: dict[str, Truth] = {}
+                # rules that read the same facts side by side: each chunk reads few facts, so its verdicts are
+                # remembered under few distinct keys
+                ordered = sorted(group, key=lambda rule: sorted(cond_fields(rule[1])))
+                for c, chunk in enumerate(_cut(ordered, schema, always)):
+                    for i, (rule_id, node, _) in enumerate(chunk):
+                        homes[rule_id] = (node, (g, c, i))
+                for rule_id, node in group:
+                    if rule_id in always:
+                        homes[rule_id] = (node, bool(always[rule_id]))
+            self._homes = homes
+        return self._homes
+
+    def _compile_shared(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any],
+                        homes: Mapping[str, tuple[Node, Union[tuple[int, int, int], bool]]]) -> DurableRules:
+        always: dict[str, Truth] = {}
+        parts: dict[tuple[int, int], list[tuple[int, str, Node]]] = {}
+        for rule_id, node in rules:
+            home = homes[rule_id][1]
+            if isinstance(home, bool):
+                always[rule_id] = home
+            else:
+                parts.setdefault(home[:2], []).append((home[2], rule_id, node))
+        rulesets: list[_Ruleset] = []
+        for where in sorted(parts):
+            chunk = [(rule_id, node, 0) for _, rule_id, node in sorted(parts[where], key=_position)]
+            key = tuple(rule_id for rule_id, _, _ in chunk)
+            ruleset = self._shared.get(key)
+            if ruleset is None:
+                ruleset = self._shared[key] = self._ruleset(chunk, schema)
+            rulesets.append(ruleset)
+        return DurableRules(tuple(rule_id for rule_id, _ in rules), always, rulesets, shared=True)
+
+    def _ruleset(self, chunk: Sequence[tuple[str, Node, int]], schema: Mapping[str, Any]) -> _Ruleset:
+        import uuid  # here: not every command compiles rules (about 10 ms)
+
+        engine = _engine()
+        local = _Layout.of(schema, [f for _, node, _ in chunk for f in cond_fields(node)])
+        definitions: list[tuple[str, JsonPattern]] = []
+        for rule_id, node, _ in chunk:
+            true, false = _patterns(node, local)
+            for verdict, pattern in (("T", true), ("F", false)):
+                if pattern is not _NEVER:
+                    definitions.append((f"{rule_id}:{verdict}", pattern))
+        names = {_name(i): name for i, (name, _) in enumerate(definitions)}
+        body = {_name(i): _rule(pattern) for i, (_, pattern) in enumerate(definitions)}
+        body[_CATCH_ALL] = _rule({})
+        try:
+            handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
+        except engine.error as exc:
+            raise EngineError(str(exc)) from None
+        ruleset = _Ruleset(handle, names, local, memo={} if self.memoise else None)
+        _LIVE_RULESETS[handle] = ruleset
+        return ruleset
+
+
+def _position(item: tuple[int, str, Node]) -> int:
+    return item[0]
+
+
+def _cut(rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any], always: dict[str, Truth]
+         ) -> list[list[tuple[str, Node, int]]]:
+    """``rules`` in chunks of at most :data:`MAX_PATHS_PER_RULESET` pattern paths and :data:`MAX_RULES_PER_RULESET`
+    durable rules, in order; a rule whose condition is constant goes to ``always`` instead."""
+    layout = _Layout.of(schema, [f for _, node in rules for f in cond_fields(node)])
+    chunks: list[list[tuple[str, Node, int]]] = [[]]
+    load = 0
+    for rule_id, node in rules:
+        true, false = _patterns(node, layout)
+        if not true or not false:
+            always[rule_id] = not true
+            continue
+        paths = sum(_paths(p) for p in (true, false) if p is not _NEVER)
+        if paths > MAX_PATHS_PER_RULESET:
+            raise EngineError(f"{rule_id}: condition too complex for durable-rules ({paths} paths)")
+        if load + paths > MAX_PATHS_PER_RULESET or 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET:
+            chunks.append([])
+            load = 0
+        chunks[-1].append((rule_id, node, paths))
+        load += paths
+    return chunks

@@ -152,5 +152,9 @@ class PythonRules:
 class PythonBackend:
     name = "python"
 
+    def __init__(self) -> None:
+        #: each condition compiled once, whatever rule sets it is part of (conditions live as long as their rules)
+        self._predicates: IdentityMemo[Node, Predicate] = IdentityMemo(compile_condition, limit=1 << 14)
+
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, object]) -> PythonRules:
-        return PythonRules(tuple((rule_id, compile_condition(node)) for rule_id, node in rules))
+        return PythonRules(tuple((rule_id, self._predicates(node)) for rule_id, node in rules))

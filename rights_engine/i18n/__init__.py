@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel.dates import format_date as _babel_date
-from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+if TYPE_CHECKING:
+    from babel import Locale
+
+# babel is imported where it is first used (about 50 ms): a command that translates nothing (rules, schema, batch)
+# does not load it.
 
 LANGS = ("zh", "en")
 LOCALES = {"zh": "zh_CN", "en": "en"}
@@ -23,11 +25,15 @@ _DIR = Path(__file__).resolve().parent / "locales"
 @cache
 def _locale(lang: str) -> Locale:
     """The babel locale of ``lang``, parsed once (babel parses a locale name again on every call)."""
+    from babel import Locale
+
     return Locale.parse(LOCALES[lang])
 
 
 @cache
 def _catalog(lang: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
     path = _DIR / LOCALES[lang] / "LC_MESSAGES" / "rights_engine.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=LOCALES[lang])
@@ -47,6 +53,9 @@ def format_amount(value: float, unit: str, lang: str, months: list[int] | None =
 
 @lru_cache(maxsize=1024)
 def _format_amount(value: float, unit: str, lang: str, months: tuple[int, ...] | None) -> str:
+    from babel.dates import format_date as _babel_date
+    from babel.numbers import format_currency
+
     money = format_currency(value, "CNY", locale=_locale(lang))
     per = {"month": "per month", "day": "per day", "hour": "per hour", "year": "per year", "once": "once"}[unit]
     text = f"{money} {_(per, lang)}" if lang == "en" else f"{money}／{_(per, lang).removeprefix('每')}"
@@ -61,4 +70,6 @@ def _format_amount(value: float, unit: str, lang: str, months: tuple[int, ...] |
 
 @lru_cache(maxsize=4096)
 def format_date(day: dt.date, lang: str) -> str:
+    from babel.dates import format_date as _babel_date
+
     return _babel_date(day, format="long", locale=_locale(lang))
