@@ -23,6 +23,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 from rights_engine.batch import BatchInputError, evaluate_file, evaluate_table  # noqa: E402
 from rights_engine.batch import _evaluate as batch_evaluate  # noqa: E402
+from rights_engine.batch import _normalise as normalise  # noqa: E402
+from rights_engine.batch import csv_to_parquet as batch_csv_to_parquet  # noqa: E402
 from rights_engine.batch._normalise import FIELDS, NULL_TEXTS  # noqa: E402
 from rights_engine.cli import main  # noqa: E402
 from rights_engine.rulebase import RuleBase  # noqa: E402
@@ -182,6 +184,17 @@ def test_text_dirty_rows_equal_evaluate_many(rulebase: RuleBase,
     _differential_text(rulebase, rows, kind)
 
 
+@FEW
+@given(rows=st.lists(text_dirty(), min_size=1, max_size=30))
+def test_text_dirty_rows_converted_per_distinct_text_equal_evaluate(
+        rulebase: RuleBase, rows: list[tuple[dict[str, Any], dict[str, Any]]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big text tables convert dates and numbers once per distinct text and join them back: forced here on small
+    tables, the rows still equal evaluate() (a repeated text is the commonest case: rows are drawn twice)."""
+    monkeypatch.setattr(normalise, "DISTINCT_MIN_ROWS", 0)
+    monkeypatch.setattr(normalise, "DISTINCT_SHARE", 1)
+    _differential_text(rulebase, rows + rows[: len(rows) // 2], "polars")
+
+
 def test_common_bad_values_are_decided_without_the_row_by_row_path(rulebase: RuleBase,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Bad values of every common kind are named by the vectorised diagnosis: no row goes through parse_profile;
@@ -267,6 +280,30 @@ def test_malformed_files_raise_one_error_type_and_exit_2(tmp_path: Path, capsys:
         assert main(["batch", str(source), str(target), "--quiet"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and says in err and "Traceback" not in err
+
+
+def test_a_csv_converted_to_parquet_once_screens_exactly_as_the_csv(tmp_path: Path) -> None:
+    """csv_to_parquet keeps every cell as text (null spellings as null): the Parquet gives the CSV's results, bad
+    rows and their errors included; a malformed CSV is refused as evaluate_file refuses it, leaving no file."""
+    rows = 400
+    cells = {name: [values[i % len(values)] if i % 3 else None for i in range(rows)] for name, values in TEXT_BAD.items()}
+    cells["age"] = [str(i % 140 - 5) if i % 4 else cells["age"][i] for i in range(rows)]
+    cells["occupation"] = ["courier" if i % 5 else "NA" for i in range(rows)]
+    table = pl.DataFrame({"worker_id": [str(i) for i in range(rows)], **cells}, schema_overrides=dict.fromkeys(
+        cells, pl.String))
+    source, converted = tmp_path / "in.csv", tmp_path / "in.parquet"
+    table.write_csv(source)
+    assert batch_csv_to_parquet(source, converted, chunk_size=96) == rows
+    assert all(dtype == pl.String for dtype in pl.read_parquet_schema(converted).values())
+    from_csv = evaluate_file(source, tmp_path / "a.parquet", columns=["worker_id"], as_of=dt.date(2025, 1, 1))
+    from_parquet = evaluate_file(converted, tmp_path / "b.parquet", columns=["worker_id"], as_of=dt.date(2025, 1, 1))
+    assert from_csv.errors == from_parquet.errors > 0 and from_csv.error_kinds == from_parquet.error_kinds
+    assert pl.read_parquet(tmp_path / "a.parquet").equals(pl.read_parquet(tmp_path / "b.parquet"))
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_bytes(b"age,occupation\n31,courier\n32\n")
+    with pytest.raises(BatchInputError, match="ragged"):
+        batch_csv_to_parquet(ragged, tmp_path / "ragged.parquet")
+    assert not (tmp_path / "ragged.parquet").exists()
 
 
 def test_a_corrupt_parquet_body_is_an_input_error(tmp_path: Path) -> None:

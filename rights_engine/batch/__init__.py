@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from ._dask import evaluate_dask
 from ._evaluate import BatchEvaluator, BatchInputError, evaluate_table, shared_evaluator
-from ._io import Summary, evaluate_file
+from ._io import Summary, csv_to_parquet, evaluate_file
 
 __all__ = [
     "BatchEvaluator",
     "BatchInputError",
     "Summary",
+    "csv_to_parquet",
     "evaluate_dask",
     "evaluate_file",
     "evaluate_table",

@@ -15,7 +15,7 @@ A :class:`Plan` is everything a set of (province, period of rules in force) grou
 decision lists walked with boolean columns (``presumed_absent`` handled as in
 :func:`rights_engine.classification._walk`), the category's weighing on integer columns (score, low, high; the
 bands met segment by segment as :func:`rights_engine.classification.weigh`), the derived facts as possibility flags, and each
-entitlement's status and amount as :class:`rights_engine.engine._Builder` computes them. It is built
+entitlement's status and amount as :class:`rights_engine.assemble.Builder` computes them. It is built
 from ``RuleBase.select()`` and the rules' parsed ``Rule.condition`` ASTs, never from a copy of the rules.
 """
 

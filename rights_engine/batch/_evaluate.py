@@ -225,7 +225,10 @@ class BatchEvaluator:
         retry = changed if changed is not None else pl.repeat(False, sub.height, eager=True)
         for f in FIELDS.values():  # text where a yes/no or a number is wanted: spellings the strict pass skips
             if f.kind in ("bool", "float", "int") and f.name in sub.columns and _is_string(sub.schema[f.name]):
-                retry = retry | refused(sub, sub_canon, f)
+                again = refused(sub, sub_canon, f)
+                if f.kind != "bool":  # a number the strict pass read (and refused: out of range) reads the same
+                    again = again & _unread_number(sub.get_column(f.name), f.kind)
+                retry = retry | again
         if retry.any():
             second = fast_path(sub.filter(retry), self._places, schema, lenient=True)
             good = ~second.get_column(BAD)
@@ -251,6 +254,11 @@ class BatchEvaluator:
         frame, kind = to_polars(table)
         result = self.evaluate_polars(frame, as_of=as_of, columns=columns, lang=lang)
         return from_polars(result, kind, table)
+
+
+def _unread_number(texts: pl.Series, kind: str) -> pl.Series:
+    """Texts the strict pass could not read as a number at all (the lenient pass reads them stripped)."""
+    return texts.cast(pl.String).cast(pl.Int64 if kind == "int" else pl.Float64, strict=False).is_null()
 
 
 def _patch(canon: pl.DataFrame, clean: pl.DataFrame) -> pl.DataFrame:
