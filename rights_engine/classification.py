@@ -374,11 +374,12 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
         reads_gates = any(r.id in gate_ids for r in readers)
         seen: set[str] = set()
         new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
+        compiled = [(rule, _predicates(rule.condition)) for rule in readers]  # found once per field, not per value
         for value in spec.domain:
             changed[f] = frozenset([value])
             shift = 0
-            for rule in readers:
-                truth = evaluate(rule.condition, changed)
+            for rule, predicate in compiled:
+                truth = predicate(changed)
                 new_truths[rule.id] = truth
                 if truth is True and rule.id in weights and truths.get(rule.id) is not True:
                     shift += weights[rule.id]
