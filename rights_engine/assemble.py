@@ -9,9 +9,9 @@ same value, so a race is harmless).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import NamedTuple, Optional, Union
 
 from . import __version__
@@ -93,10 +93,13 @@ class TextCache:
         self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
         #: per rule id: the fields its condition reads
         self.fields: dict[str, tuple[str, ...]] = {}
+        #: per rule id: reads the values of those fields (:meth:`reader_of`)
+        self.readers: dict[str, Callable[[FactValues], object]] = {}
         #: unknown fields (none of them contextual) -> the profile fields they are asked through
         self.asked: dict[tuple[str, ...], tuple[str, ...]] = {}
-        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown
-        self.unknown: dict[tuple[object, ...], tuple[str, ...]] = {}
+        #: (rule id, the values of its fields) -> the fields of its atoms whose truth is unknown, and the profile
+        #: fields they are asked through when none of them is contextual (else None)
+        self.unknown: dict[tuple[object, ...], tuple[tuple[str, ...], Optional[tuple[str, ...]]]] = {}
         #: per language: rule id (one-rule entitlements) or ids of the contributing rules -> (sort key, entitlement)
         #: of the entitlement that applies
         self.applies: dict[str, dict[Union[str, tuple[str, ...]], _Item]] = {}
@@ -122,6 +125,15 @@ class TextCache:
         found = self.fields.get(rule.id)
         if found is None:
             found = self.fields[rule.id] = cond_fields(rule.condition)
+        return found
+
+    def reader_of(self, rule: Rule) -> Callable[[FactValues], object]:
+        """Reads the values of the fields of ``rule`` from a fact set in one C call (a key of the memo of
+        :meth:`Builder.needs`: with a fixed number of fields per rule, equal readings mean equal values)."""
+        found = self.readers.get(rule.id)
+        if found is None:
+            fields = self.fields_of(rule)
+            found = self.readers[rule.id] = itemgetter(*fields) if fields else _no_fields
         return found
 
 
@@ -203,6 +215,8 @@ class Builder:
         self.texts = texts
         #: unknown fields -> the profile fields they are asked through, in this call
         self._asked: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: the pending entitlements' cache keys in the result's order (set by :meth:`entitlements`)
+        self.pending_key: Optional[tuple[Hashable, ...]] = None
 
     # -- pieces --------------------------------------------------------------------------------
     def citation(self, c: RuleCitation, force: Optional[str] = None) -> Citation:
@@ -240,21 +254,36 @@ class Builder:
         """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
         (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
         texts = self.texts
-        fields = texts.fields.get(rule.id)
-        if fields is None:
-            fields = texts.fields_of(rule)
-        key = (rule.id, *map(self.facts.get, fields))
-        names = texts.unknown.get(key)
-        if names is None:
+        read = texts.readers.get(rule.id)
+        if read is None:
+            read = texts.reader_of(rule)
+        try:
+            key: tuple[object, ...] = (rule.id, read(self.facts))
+        except KeyError:  # a field absent from the facts (unknown): read as None, under a key of its own shape
+            key = (rule.id, None, tuple(map(self.facts.get, texts.fields_of(rule))))
+        entry = texts.unknown.get(key)
+        if entry is None:
             names = tuple(unknown_fields(rule, self.facts))
+            # a function of the names alone (so of the key) unless one of them depends on the classification's
+            # needs or on the places given: then it is found in this call (below), not kept with the key
+            shared = self._asked_shared(names) if _CONTEXTUAL.isdisjoint(names) else None
+            entry = (names, shared)
             if len(texts.unknown) >= _LIMIT:
                 texts.unknown.clear()
-            texts.unknown[key] = names
+            texts.unknown[key] = entry
+        names, found = entry
+        if found is not None:
+            return found
+        found = self._asked.get(names)
+        if found is None:
+            found = self._asked[names] = self._asked_through(names)
+        return found
+
+    def _asked_shared(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The profile fields ``names`` (none contextual) are asked through, one tuple per distinct ``names``."""
         if not names:
             return names
-        # the profile fields they are asked through: a function of the names alone, unless one of them depends on
-        # the classification's needs or on the places given (then: of the names in this call)
-        asked = texts.asked if _CONTEXTUAL.isdisjoint(names) else self._asked
+        asked = self.texts.asked
         found = asked.get(names)
         if found is None:
             found = self._asked_through(names)
@@ -423,7 +452,8 @@ class Builder:
         """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
         get = self.truths2.get
         plan = self.texts.plan(self.selection)
-        out: list[tuple[tuple[int, bool, str], Entitlement]] = []
+        # each with its pending cache key (None when it applies): the keys determine the pending entitlements
+        out: list[tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]] = []
         # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
         texts = self.texts
         applies = texts.applies.get(self.lang)
@@ -438,15 +468,16 @@ class Builder:
                 item = applies.get(rule_id)
                 if item is None:
                     item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
+                out.append((item[0], item[1], None))
             else:  # pending: a function of the rule, its needs and the language
                 key = (rule_id, self.needs(group.rules[0]))
                 item = pending.get(key)
                 if item is None:
-                    item = self._entitlement_of(group, group.rules, group.ids, "pending")
+                    item = self._entitlement_of(group, group.rules, group.ids, "pending", key[1])
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[key] = item
-            out.append(item)
+                out.append((item[0], item[1], key))
         choices = texts.choices
         for group in plan.multiples:
             truths = tuple(map(get, group.ids))
@@ -463,23 +494,29 @@ class Builder:
                 item = applies.get(ids)
                 if item is None:
                     item = applies[ids] = self._entitlement_of(group, rules, ids, status)
+                out.append((item[0], item[1], None))
             else:
                 several = (ids, tuple(dict.fromkeys(n for r in rules for n in self.needs(r))))
                 item = pending.get(several)
                 if item is None:
-                    item = self._entitlement_of(group, rules, ids, status)
+                    item = self._entitlement_of(group, rules, ids, status, several[1])
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[several] = item
-            out.append(item)
-        out.sort(key=_first)
-        return [e for _, e in out]
+                out.append((item[0], item[1], several))
+        out.sort(key=_first)  # stable: ties keep the order above
+        self.pending_key = tuple([k for _, _, k in out if k is not None])
+        return [e for _, e, _ in out]
 
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
-                        status: str) -> tuple[tuple[int, bool, str], Entitlement]:
-        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key."""
+                        status: str, known_needs: Optional[tuple[str, ...]] = None,
+                        ) -> tuple[tuple[int, bool, str], Entitlement]:
+        """The entitlement of ``group`` from its ``contributing`` rules, with its sort key (``known_needs``: the
+        needs of a pending one when the caller has them already, as computed below)."""
         needs: tuple[str, ...] = ()
-        if status == "pending":
+        if known_needs is not None:
+            needs = known_needs
+        elif status == "pending":
             if len(contributing) == 1:
                 needs = self.needs(contributing[0])  # without repeats already
             else:
@@ -492,7 +529,7 @@ class Builder:
                 found = cache.get(key[:3] + ((),) + key[4:])
                 if found is None:
                     found = cache[key[:3] + ((),) + key[4:]] = self.entitlement(group.ent_id, contributing, status, ())
-                found = found.model_copy(update={"needs": list(key[3])})
+                found = _with_needs(found, key[3])
             else:
                 found = self.entitlement(group.ent_id, contributing, status, ())
             if len(cache) >= _LIMIT:
@@ -620,13 +657,15 @@ class Builder:
         classification = self.classification()
         entitlements = self.entitlements()
         rb = self.rb
-        return Result(
-            lang=self.lang,  # type: ignore[arg-type]
+        # every piece is a validated model (or a fresh list of them) made above: nothing to validate again
+        return Result.model_construct(
+            lang=self.lang,
             classification=classification,
             entitlements=entitlements,
             coverage=self.coverage(),
             problems=self.problems(entitlements),
-            questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None),
+            questions=rank_questions(rb, self.lang, classification, entitlements, self.places.work is None,
+                                     pending_key=self.pending_key),
             not_granted=self.not_granted({e.id for e in entitlements}) if explain else None,
             warnings=self.warnings(entitlements),
             provenance=self.provenance(),
@@ -647,7 +686,26 @@ class Builder:
         return found
 
 
+def _no_fields(facts: FactValues) -> object:
+    return ()
+
+
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
+_new_object = object.__new__
+_set = object.__setattr__
+
+
+def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
+    """``template`` with ``needs`` (what ``model_copy(update={"needs": ...})`` gives: a shallow copy of an
+    already-validated model with one field replaced), without pydantic's generic copy machinery."""
+    copied = _new_object(Entitlement)
+    values = template.__dict__.copy()
+    values["needs"] = list(needs)
+    _set(copied, "__dict__", values)
+    _set(copied, "__pydantic_fields_set__", template.__pydantic_fields_set__ | {"needs"})
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_private__", None)
+    return copied
 
 
 def _mark_basis(citations: list[Citation]) -> list[Citation]:
@@ -698,7 +756,7 @@ _TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pensi
 _TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
 
 
-def _first(item: tuple[tuple[int, bool, str], Entitlement]) -> tuple[int, bool, str]:
+def _first(item: tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]) -> tuple[int, bool, str]:
     return item[0]
 
 

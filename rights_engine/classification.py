@@ -33,8 +33,9 @@ cannot be a labour relation they are ``not_applicable``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Optional
 
 from ._memo import IdentityMemo
@@ -177,7 +178,8 @@ class Plan:
     readers: Mapping[str, tuple[Rule, ...]]  # field -> the category's gates (not presumed absent), bands and
     #                                          factors that read it
     fields: tuple[str, ...]  # every field a stage-1 rule reads (the key of the derive cache)
-    cache: dict[tuple[object, ...], Derived]
+    cache: dict[object, Derived]
+    read: Callable[[FactValues], object]  # their values in one C call (itemgetter; a fixed shape per plan)
 
 
 def _plan(rules: Sequence[Rule]) -> Plan:
@@ -194,7 +196,12 @@ def _plan(rules: Sequence[Rule]) -> Plan:
             readers.setdefault(f, []).append(r)
     used = sorted({f for r in rules for f in cond_fields(r.condition)})
     return Plan(lists, bands, segments(bands), factors, tuple(signed_weight(r) for r in factors),
-                {f: tuple(rs) for f, rs in readers.items()}, tuple(used), {})
+                {f: tuple(rs) for f, rs in readers.items()}, tuple(used), {},
+                itemgetter(*used) if used else _no_fields)
+
+
+def _no_fields(facts: FactValues) -> object:
+    return ()
 
 
 #: Plans by the identity of the stage-1 rules (a selection's rules are one long-lived, immutable tuple).
@@ -265,7 +272,10 @@ def derive(
 ) -> Derived:
     """Run the decision lists and the weighing, and collect the factors."""
     plan = plan_of(rules)
-    key = tuple(facts.get(f) for f in plan.fields)
+    try:
+        key = plan.read(facts)
+    except KeyError:  # a field absent from the facts (unknown): read as None, under a key of its own shape
+        key = (None, tuple(facts.get(f) for f in plan.fields))
     found = plan.cache.get(key)
     if found is not None:
         return found
@@ -364,11 +374,12 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
         reads_gates = any(r.id in gate_ids for r in readers)
         seen: set[str] = set()
         new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
+        compiled = [(rule, _predicates(rule.condition)) for rule in readers]  # found once per field, not per value
         for value in spec.domain:
             changed[f] = frozenset([value])
             shift = 0
-            for rule in readers:
-                truth = evaluate(rule.condition, changed)
+            for rule, predicate in compiled:
+                truth = predicate(changed)
                 new_truths[rule.id] = truth
                 if truth is True and rule.id in weights and truths.get(rule.id) is not True:
                     shift += weights[rule.id]

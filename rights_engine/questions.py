@@ -8,7 +8,8 @@ signed before who decides the hours), so the order is stable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Optional
 
 from ._memo import IdentityMemo
 from .result import Classification, Entitlement, Question
@@ -21,10 +22,32 @@ _YES_NO = {"zh": ("是", "否", "不清楚"), "en": ("yes", "no", "don't know")}
 
 def rank_questions(
     rb: RuleBase, lang: str, classification: Classification, entitlements: Sequence[Entitlement],
-    work_place_unknown: bool = False,
+    work_place_unknown: bool = False, pending_key: Optional[Hashable] = None,
 ) -> list[Question]:
     """The unknown facts, most deciding first. ``work_place_unknown``: the work province is not known,
-    so no provincial rule is in force yet: it is asked first (it decides which rules apply at all)."""
+    so no provincial rule is in force yet: it is asked first (it decides which rules apply at all).
+
+    The ranking is a function of the language, the classification's needs, the pending entitlements in their
+    order (id, force, needs) and ``work_place_unknown``: it is made once per distinct such key (bounded memo of the
+    rule base). ``pending_key``: a caller's key that determines the pending entitlements in order as well (the
+    result builder's cache keys), cheaper than reading them."""
+    known = _known(rb)
+    if pending_key is None:
+        pending_key = tuple([(e.id, e.force, tuple(e.needs)) for e in entitlements if e.status == "pending"])
+    key = (lang, work_place_unknown, tuple(classification.needs), pending_key)
+    ranked = known.rankings.get(key)
+    if ranked is None:
+        ranked = tuple(_rank(rb, known, lang, classification, entitlements, work_place_unknown))
+        if len(known.rankings) >= _RANKINGS_LIMIT:
+            known.rankings.clear()
+        known.rankings[key] = ranked
+    return list(ranked)
+
+
+def _rank(
+    rb: RuleBase, known: _Known, lang: str, classification: Classification, entitlements: Sequence[Entitlement],
+    work_place_unknown: bool,
+) -> list[Question]:
     weights: dict[str, float] = {}
     decides: dict[str, list[str]] = {}
     for field in classification.needs:
@@ -40,7 +63,6 @@ def rank_questions(
         weights["work_province"] = max(weights.values(), default=0.0) + CLASSIFICATION_WEIGHT
         decides.setdefault("work_province", []).insert(0, "coverage")
     out = []
-    known = _known(rb)
     order = known.order  # ties: the interview order of questions.yaml
 
     def rank(item: tuple[str, float]) -> tuple[float, int, str]:
@@ -67,6 +89,11 @@ class _Known:
     def __init__(self, rb: RuleBase) -> None:
         self.order = {name: i for i, name in enumerate(rb.questions)}
         self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
+        #: the ranked questions per (lang, work place unknown, classification needs, pending entitlements)
+        self.rankings: dict[tuple[str, bool, tuple[str, ...], Hashable], tuple[Question, ...]] = {}
+
+
+_RANKINGS_LIMIT = 1 << 14
 
 
 _known: IdentityMemo[RuleBase, _Known] = IdentityMemo(_Known, limit=64)

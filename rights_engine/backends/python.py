@@ -26,16 +26,28 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 
 def _member(node: Member) -> Predicate:
     field, values, negated = node.field, node.values, node.negated
+    # ``values >= possible`` is ``possible <= values``; the disjointness test runs only when that fails
+    within, apart = values.__ge__, values.isdisjoint
+
+    if negated:
+        def run_negated(facts: FactValues) -> Truth:
+            possible = facts[field]
+            assert isinstance(possible, frozenset)
+            if within(possible):
+                return False
+            if apart(possible):
+                return True
+            return None
+
+        return run_negated
 
     def run(facts: FactValues) -> Truth:
         possible = facts[field]
         assert isinstance(possible, frozenset)
-        inside = possible <= values
-        outside = possible.isdisjoint(values)
-        if inside:
-            return not negated
-        if outside:
-            return negated
+        if within(possible):
+            return True
+        if apart(possible):
+            return False
         return None
 
     return run
