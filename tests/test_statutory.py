@@ -93,6 +93,19 @@ def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engin
                 if c.source_kind in ("national_law", "national_policy")]
 
 
+@pytest.mark.parametrize("place", sorted(NOT_MAINLAND))
+def test_outside_the_mainland_nothing_is_weighed_and_the_worker_is_told_why(engine: Engine, place: str) -> None:
+    """Neither the mainland's classification (劳社部发〔2005〕12号, the SPC's texts) nor its pilots reach 香港、澳门、
+    台湾: no reason, no question about subordination, no entitlement, and a coverage message that says so (it once
+    said "only national law applies here")."""
+    for lang in ("zh", "en"):
+        result = engine.evaluate({**LABOUR_COURIER, "work_province": place}, as_of=TODAY, lang=lang)
+        c = result.classification
+        assert c.category == "undetermined" and not c.reasons and not c.would_change
+        assert not result.entitlements and not result.coverage.covered
+        assert ("中国内地" if lang == "zh" else "Chinese mainland") in result.coverage.message
+
+
 def test_no_written_contract_gives_double_pay(engine: Engine) -> None:
     """劳动合同法 第八十二条: 「超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资」."""
     profile = {"work_province": "北京市", "occupation": "courier", "engagement": "none", "counterparty": "platform",
