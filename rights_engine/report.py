@@ -35,7 +35,8 @@ _RELATION = {
     "undetermined": N_("The facts given cannot yet say whether you are in a labour relation."),
 }
 _CERTAINTY = {
-    "settled": N_("How sure: settled — no unknown fact could change this."),
+    "settled": N_("How sure: settled — on the facts you gave, no unknown fact could change this; if the other side "
+                  "disputes it, labour arbitration or a court decides."),
     "likely": N_("How sure: likely — the known facts point to it, but an answer still missing could change it."),
     "open": N_("How sure: open — the known facts favour no answer yet."),
 }
