@@ -190,7 +190,9 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     for p in result.problems[:2]:
         rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
         where = sep(lang).join(name(ch) for ch in p.channels[:3])
-        text = _("Rights that address it: {rights}.", lang, rights=rights) if rights else ""
+        text = (_("Rights that address it: {rights}.", lang, rights=rights) if rights else
+                _("No rule here speaks to this problem directly: see the relationship above and the steps below.",
+                  lang))
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
     for ident in _FIRST_REMEDIES:
@@ -293,6 +295,8 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
         yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:
         yield f"    ※ {note}"
+    for fact in e.outside_facts:  # what the quoted text does not say, with how it was checked
+        yield f"    ※ {fact.text}"
     for c in e.citations:
         yield f"    – {cite(c, lang, attributed)}"
 

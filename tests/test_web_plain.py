@@ -187,3 +187,31 @@ def test_where_a_documents_number_and_date_come_from_is_said_once(engine: Engine
     assert len(attribution) == 1
     (said,) = attribution
     assert render_text(result).count(said) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_what_a_quoted_text_does_not_say_is_printed_with_the_right(engine: Engine, lang: str) -> None:
+    """The Hunan allowance's months, start date and payer are not in the reply that quotes the notice: the note
+    points to the unverified items, so both the text report and the page must print them (they were only in the
+    JSON)."""
+    profile = _profile(EXAMPLES[0].parent / "hunan-rider-station.json")
+    result = engine.evaluate(profile, lang=lang)
+    allowance = next(e for e in result.entitlements if e.amount is not None and e.outside_facts)
+    months = next(f.text for f in allowance.outside_facts if f.what == "months")
+    assert months in render_text(result)
+    page = pages.report_page(Intake(engine.rulebase), pages.State(lang, form_from_profile(profile)), result, {},
+                             dt.date(2025, 7, 15))
+    assert months in visible(page)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_problem_no_rule_addresses_is_not_an_empty_step(engine: Engine, lang: str) -> None:
+    """Hunan's ban on forced 个体工商户 registration ended with its special action (2022-02-28): in 2024 the problem
+    has no right of its own, and the step says so instead of standing empty."""
+    profile = _profile(EXAMPLES[0].parent / "hunan-rider-station.json")
+    result = engine.evaluate(profile, lang=lang)
+    problem = next(p for p in result.problems if not p.entitlements)
+    text = render_text(result)
+    title_line = next(i for i, line in enumerate(text.splitlines()) if line.endswith(problem.label[1:]))
+    follow = text.splitlines()[title_line + 1]
+    assert follow.startswith("   ") and follow.strip()
