@@ -62,6 +62,7 @@ _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "n
 #: The remedies a worker takes first, in this order (entitlement ids: never shown, only used to pick).
 _FIRST_REMEDIES = ("remedies.arbitration", "remedies.labour_inspection_complaint", "remedies.legal_aid",
                    "remedies.non_labor_channels", "remedies.mediation")
+_CIVIL_REMEDY = "contract.civil_law"
 MAX_STEPS = 5
 
 
@@ -195,14 +196,20 @@ def first_steps(result: Result, lang: str) -> list[Step]:
                   lang))
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
-    for ident in _FIRST_REMEDIES:
+    # a civil relation's own way first: the court and its three years, before arbitration (which can only confirm a
+    # labour relation the worker thinks there is)
+    remedies = (_CIVIL_REMEDY, *_FIRST_REMEDIES) if result.classification.category == "civil_relation" else \
+        _FIRST_REMEDIES
+    used: set[str] = set()
+    for ident in remedies:
         if len(steps) >= 3:
             break
         e = by_id.get(ident)
         if e is not None:
-            text = e.notes[0] if e.notes and ident == "remedies.arbitration" else e.summary
+            used.add(ident)
+            text = e.notes[0] if e.notes and ident in ("remedies.arbitration", _CIVIL_REMEDY) else e.summary
             steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
-    owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory"]
+    owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory" and e.id not in used]
     owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:

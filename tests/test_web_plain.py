@@ -215,3 +215,21 @@ def test_a_problem_no_rule_addresses_is_not_an_empty_step(engine: Engine, lang: 
     title_line = next(i for i, line in enumerate(text.splitlines()) if line.endswith(problem.label[1:]))
     follow = text.splitlines()[title_line + 1]
     assert follow.startswith("   ") and follow.strip()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_civil_relation_is_sent_to_court_first_and_no_step_repeats(engine: Engine, lang: str) -> None:
+    """A pensioner before 2025-09-01 is in a civil relation (法释〔2020〕26号 第三十二条第一款): the court and the
+    civil three years (民法典 第一百八十八条) lead, ahead of the arbitration that can only confirm a labour relation;
+    and no right is listed twice among the first steps."""
+    from rights_engine.report import first_steps
+
+    profile = {"work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider",
+               "engagement": "cooperation_agreement", "platform_manages_work": True, "age": 62,
+               "receives_pension": True}
+    result = engine.evaluate(profile, as_of=dt.date(2025, 8, 31), lang=lang)
+    assert result.classification.category == "civil_relation"
+    steps = first_steps(result, lang)
+    civil = next(e for e in result.entitlements if e.id == "contract.civil_law")
+    assert steps[0].title == civil.title
+    assert len({s.title for s in steps}) == len(steps)
