@@ -49,7 +49,7 @@ _EMPLOYER = {
 _KIND = {
     "provincial": N_("provincial government document"),
     "prefectural": N_("city or prefecture government document"),
-    "national_law": N_("national law"),
+    "national_law": N_("national law or State Council regulation"),
     "national_policy": N_("national policy document"),
     "court_decision": N_("court decision or judicial interpretation"),
 }
