@@ -573,7 +573,11 @@ class Builder:
         return self.texts.claims[key]
 
     def _claim(self, rules: Sequence[Rule]) -> Optional[Claim]:
-        owed_by = next((r.spec.claim.owed_by for r in rules if r.spec.claim and r.spec.claim.owed_by), None)
+        owners = [r for r in rules if r.spec.claim and r.spec.claim.owed_by]
+        # a statute's duty-holder before a policy's: where the labour law applies, the 用人单位 owes it, even when a
+        # provincial text beside it speaks to platforms (local rules otherwise lead)
+        owner = next((r for r in owners if r.source.kind == "national_law"), owners[0] if owners else None)
+        owed_by = owner.spec.claim.owed_by if owner is not None and owner.spec.claim else None
         channels = list(dict.fromkeys(ch for r in rules if r.spec.claim for ch in r.spec.claim.channels))
         place = next((r.spec.claim.place for r in rules if r.spec.claim and r.spec.claim.place), None)
         if not owed_by and not channels and not place:

@@ -63,6 +63,8 @@ _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "n
 _FIRST_REMEDIES = ("remedies.arbitration", "remedies.labour_inspection_complaint", "remedies.legal_aid",
                    "remedies.non_labor_channels", "remedies.mediation")
 _CIVIL_REMEDY = "contract.civil_law"
+#: Forces under which the party named in a claim owes nothing (the text encourages, or sets no duty).
+_BINDS_NOBODY = ("encouraged", "vague")
 MAX_STEPS = 5
 
 
@@ -297,7 +299,9 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
         yield f"    {_('Needs', lang)}: {labels(e.needs, lang)}"
     who, where = claim
     if who:
-        yield f"    {_('Owed by', lang)}: {who}"
+        # an encouraged or vague measure binds nobody: the party it speaks to is not "owed by"
+        label = _("Owed by", lang) if e.force not in _BINDS_NOBODY else _("Addressed to", lang)
+        yield f"    {label}: {who}"
     if where:
         yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:

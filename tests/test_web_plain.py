@@ -154,7 +154,8 @@ def test_who_owes_a_right_is_explained_once_not_once_per_right(engine: Engine, p
     text = render_text(result)
     problems = text.split(f"== {_('Problems you reported', lang)} ==\n", 1)[1:]
     claim_lines = [line for line in text.splitlines()
-                   if line.startswith((f"    {_('Owed by', lang)}: ", f"    {_('Where to claim', lang)}: "))]
+                   if line.startswith((f"    {_('Owed by', lang)}: ", f"    {_('Addressed to', lang)}: ",
+                                       f"    {_('Where to claim', lang)}: "))]
     claim_lines += problems[0].split("\n\n", 1)[0].splitlines() if problems else []
     intake = Intake(engine.rulebase)
     page = pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15))
@@ -233,3 +234,26 @@ def test_a_civil_relation_is_sent_to_court_first_and_no_step_repeats(engine: Eng
     civil = next(e for e in result.entitlements if e.id == "contract.civil_law")
     assert steps[0].title == civil.title
     assert len({s.title for s in steps}) == len(steps)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_encouraged_measure_names_whom_it_addresses_not_who_owes_it(engine: Engine, lang: str) -> None:
+    """"Encouraged (nobody owes it)" next to "Owed by: the platform" contradicted itself; and where a statute and a
+    provincial text grant the same right to an employee, the statute's duty-holder (the employer) is named."""
+    from rights_engine.i18n import _
+
+    result = engine.evaluate(_profile(EXAMPLES[0].parent / "lincang-courier-contract.json"), lang=lang)
+    text = render_text(result).split("\n")
+    for e in result.entitlements:
+        if not (e.claim and e.claim.owed_by):
+            continue
+        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
+        block = text[at:at + 12]
+        label = _("Addressed to", lang) if e.force in ("encouraged", "vague") else _("Owed by", lang)
+        assert any(line.startswith(f"    {label}: ") for line in block), (e.id, block)
+    statutory = [e for e in result.entitlements if e.claim and e.claim.owed_by
+                 and any(c.source_kind == "national_law" for c in e.citations)
+                 and any(c.source_kind in ("provincial", "prefectural") for c in e.citations)]
+    assert statutory and all(e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "employer"
+                             for e in statutory if result.classification.category == "labor_relation"
+                             and e.id.startswith(("pay.", "rest."))), [(e.id, e.claim) for e in statutory]
