@@ -125,8 +125,12 @@ def _field_code(f: Field, dtype: pl.DataType) -> Optional[pl.Expr]:
 
 def refused(raw: pl.DataFrame, canon: pl.DataFrame, f: Field) -> pl.Series:
     """Rows where ``f``'s value is there and the fast path gave no canonical value (it refused the value)."""
-    column = f"problem_{f.values[0]}" if f.kind == "problems" else f.name
-    return raw.get_column(f.name).is_not_null() & canon.get_column(column).is_null()
+    return raw.get_column(f.name).is_not_null() & canon.get_column(_canonical(f)).is_null()
+
+
+def _canonical(f: Field) -> str:
+    """The fast path's column that is null where it refused ``f``."""
+    return f"problem_{f.values[0]}" if f.kind == "problems" else f.name
 
 
 def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang: str
@@ -138,14 +142,19 @@ def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang
     rows = raw.get_column(ROW).cast(pl.Int64)
     parts: list[pl.DataFrame] = []
     stuck: list[pl.Series] = []
-    for f in FIELDS.values():
-        if f.kind == "place" or f.name not in raw.columns or raw.schema[f.name] == pl.Null:
+    looked = [f for f in FIELDS.values()
+              if f.kind != "place" and f.name in raw.columns and raw.schema[f.name] != pl.Null]
+    # which columns refused a value anywhere, in one pass over all of them
+    both = pl.DataFrame([*(raw.get_column(f.name).alias(f"r{i}") for i, f in enumerate(looked)),
+                         *(canon.get_column(_canonical(f)).alias(f"c{i}") for i, f in enumerate(looked))])
+    anywhere = both.select((pl.col(f"r{i}").is_not_null() & pl.col(f"c{i}").is_null()).any().alias(str(i))
+                           for i in range(len(looked))).row(0) if looked else ()
+    for f, hit in zip(looked, anywhere, strict=True):
+        if not hit:
             continue
         mask = refused(raw, canon, f)
-        if not mask.any():
-            continue
         dtype = raw.schema[f.name]
-        bad = raw.filter(mask)
+        bad = raw.select(ROW, f.name).filter(mask)  # only the column looked at: a filter copies what it keeps
         if f.kind == "problems":
             found, undecided = _problems(bad, dtype)
         else:
@@ -156,7 +165,8 @@ def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang
     for prefix in PLACE_PREFIXES:
         mask = canon.get_column(place_flag(prefix))
         if mask.any():
-            found, undecided = _places(raw.filter(mask), prefix, places, lang)
+            pair = [c for c in (f"{prefix}_province", f"{prefix}_city") if c in raw.columns]
+            found, undecided = _places(raw.select(ROW, *pair).filter(mask), prefix, places, lang)
             if found is not None:
                 parts.append(found)
             stuck.append(undecided)
