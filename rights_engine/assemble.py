@@ -634,6 +634,13 @@ class Builder:
                   if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
         chain = [label for _, label in sorted(levels)]
         place = work.province + (work.prefecture or "")
+        if not self.selection.covered and not any(r.jurisdiction.province is None
+                                                  for r in (*self.selection.stage1, *self.selection.stage2)):
+            # no national rule reaches the place either (香港, 澳门, 台湾: mainland law excludes them)
+            return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
+                            message=_("The rules hold the law and policies of the Chinese mainland only: {place} has "
+                                      "its own labour law, which they do not cover. Ask the labour authority or a "
+                                      "legal-aid service there.", self.lang, place=place))
         if not self.selection.covered:
             return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
                             message=_("No provincial rules for {place} are in the rule base yet: only national law "

@@ -35,7 +35,8 @@ _RELATION = {
     "undetermined": N_("The facts given cannot yet say whether you are in a labour relation."),
 }
 _CERTAINTY = {
-    "settled": N_("How sure: settled — no unknown fact could change this."),
+    "settled": N_("How sure: settled — on the facts you gave, no unknown fact could change this; if the other side "
+                  "disputes it, labour arbitration or a court decides."),
     "likely": N_("How sure: likely — the known facts point to it, but an answer still missing could change it."),
     "open": N_("How sure: open — the known facts favour no answer yet."),
 }
@@ -48,7 +49,7 @@ _EMPLOYER = {
 _KIND = {
     "provincial": N_("provincial government document"),
     "prefectural": N_("city or prefecture government document"),
-    "national_law": N_("national law"),
+    "national_law": N_("national law or State Council regulation"),
     "national_policy": N_("national policy document"),
     "court_decision": N_("court decision or judicial interpretation"),
 }
@@ -61,6 +62,7 @@ _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "n
 #: The remedies a worker takes first, in this order (entitlement ids: never shown, only used to pick).
 _FIRST_REMEDIES = ("remedies.arbitration", "remedies.labour_inspection_complaint", "remedies.legal_aid",
                    "remedies.non_labor_channels", "remedies.mediation")
+_CIVIL_REMEDY = "contract.civil_law"
 MAX_STEPS = 5
 
 
@@ -189,17 +191,25 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     for p in result.problems[:2]:
         rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
         where = sep(lang).join(name(ch) for ch in p.channels[:3])
-        text = _("Rights that address it: {rights}.", lang, rights=rights) if rights else ""
+        text = (_("Rights that address it: {rights}.", lang, rights=rights) if rights else
+                _("No rule here speaks to this problem directly: see the relationship above and the steps below.",
+                  lang))
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
-    for ident in _FIRST_REMEDIES:
+    # a civil relation's own way first: the court and its three years, before arbitration (which can only confirm a
+    # labour relation the worker thinks there is)
+    remedies = (_CIVIL_REMEDY, *_FIRST_REMEDIES) if result.classification.category == "civil_relation" else \
+        _FIRST_REMEDIES
+    used: set[str] = set()
+    for ident in remedies:
         if len(steps) >= 3:
             break
         e = by_id.get(ident)
         if e is not None:
-            text = e.notes[0] if e.notes and ident == "remedies.arbitration" else e.summary
+            used.add(ident)
+            text = e.notes[0] if e.notes and ident in ("remedies.arbitration", _CIVIL_REMEDY) else e.summary
             steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
-    owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory"]
+    owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory" and e.id not in used]
     owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:
@@ -292,6 +302,8 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
         yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:
         yield f"    ※ {note}"
+    for fact in e.outside_facts:  # what the quoted text does not say, with how it was checked
+        yield f"    ※ {fact.text}"
     for c in e.citations:
         yield f"    – {cite(c, lang, attributed)}"
 

@@ -112,17 +112,18 @@ class Source(_Strict):
     @property
     def kind(self) -> SourceKind:
         """Where the source comes from, as ``result.SourceKind``: provincial / prefectural document, national law
-        (statutes, judicial interpretations), national policy (ministry notices and guides), court decision."""
+        (statutes and State Council regulations), national policy (ministry notices and guides), court decision
+        (guiding cases and judicial interpretations)."""
         j = self.jurisdiction
         if j.prefecture:
             return "prefectural"
         if j.province:
             return "provincial"
         level = self.level or ""
-        if level.startswith("guiding-case") or level.startswith("court"):
-            return "court_decision"
-        if level in ("national-law", "judicial-interpretation", "administrative-regulation"):
-            return "national_law"
+        if level.startswith("guiding-case") or level.startswith("court") or level == "judicial-interpretation":
+            return "court_decision"  # told as "court decision or judicial interpretation"
+        if level in ("national-law", "administrative-regulation"):
+            return "national_law"  # told as "national law or State Council regulation"
         return "national_policy"
 
     @property

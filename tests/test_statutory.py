@@ -93,6 +93,19 @@ def test_mainland_statutes_do_not_reach_the_special_administrative_regions(engin
                 if c.source_kind in ("national_law", "national_policy")]
 
 
+@pytest.mark.parametrize("place", sorted(NOT_MAINLAND))
+def test_outside_the_mainland_nothing_is_weighed_and_the_worker_is_told_why(engine: Engine, place: str) -> None:
+    """Neither the mainland's classification (劳社部发〔2005〕12号, the SPC's texts) nor its pilots reach 香港、澳门、
+    台湾: no reason, no question about subordination, no entitlement, and a coverage message that says so (it once
+    said "only national law applies here")."""
+    for lang in ("zh", "en"):
+        result = engine.evaluate({**LABOUR_COURIER, "work_province": place}, as_of=TODAY, lang=lang)
+        c = result.classification
+        assert c.category == "undetermined" and not c.reasons and not c.would_change
+        assert not result.entitlements and not result.coverage.covered
+        assert ("中国内地" if lang == "zh" else "Chinese mainland") in result.coverage.message
+
+
 def test_no_written_contract_gives_double_pay(engine: Engine) -> None:
     """劳动合同法 第八十二条: 「超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资」."""
     profile = {"work_province": "北京市", "occupation": "courier", "engagement": "none", "counterparty": "platform",
@@ -499,3 +512,19 @@ def test_the_minimum_wage_regulation_is_not_cited_before_it_existed(engine: Engi
     assert _cites(early, "labor-law", "第四十八条") and not _cites(early, "minimum-wage-provisions")
     now = _ent(engine.evaluate(profile, as_of=TODAY), "pay.minimum_wage")
     assert _cites(now, "labor-law", "第四十八条") and _cites(now, "minimum-wage-provisions", "第三条")
+
+
+def test_a_judicial_interpretation_is_not_told_as_a_law_nor_a_regulation_as_a_statute(engine: Engine) -> None:
+    """法释〔2020〕26号 is a judicial interpretation (shown as "court decision or judicial interpretation"), 工伤保险条例
+    a State Council regulation (shown as "national law or State Council regulation"); both were told as 国家法律."""
+    from rights_engine.report import render_text
+
+    pensioner = {"work_province": "湖南省", "occupation": "delivery_rider", "engagement": "cooperation_agreement",
+                 "receives_pension": True}
+    result = engine.evaluate(pensioner, as_of=dt.date(2025, 8, 31), explain=True)
+    kinds = {c.source_id: c.source_kind for r in result.classification.reasons for c in r.citations}
+    assert kinds.get("spc-2020-26") == "court_decision"
+    labour = engine.evaluate(LABOUR_COURIER, as_of=TODAY)
+    assert {c.source_kind for e in labour.entitlements for c in e.citations
+            if c.source_id == "work-injury-regulation"} == {"national_law"}
+    assert "国家法律或行政法规" in render_text(labour)

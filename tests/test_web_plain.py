@@ -187,3 +187,49 @@ def test_where_a_documents_number_and_date_come_from_is_said_once(engine: Engine
     assert len(attribution) == 1
     (said,) = attribution
     assert render_text(result).count(said) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_what_a_quoted_text_does_not_say_is_printed_with_the_right(engine: Engine, lang: str) -> None:
+    """The Hunan allowance's months, start date and payer are not in the reply that quotes the notice: the note
+    points to the unverified items, so both the text report and the page must print them (they were only in the
+    JSON)."""
+    profile = _profile(EXAMPLES[0].parent / "hunan-rider-station.json")
+    result = engine.evaluate(profile, lang=lang)
+    allowance = next(e for e in result.entitlements if e.amount is not None and e.outside_facts)
+    months = next(f.text for f in allowance.outside_facts if f.what == "months")
+    assert months in render_text(result)
+    page = pages.report_page(Intake(engine.rulebase), pages.State(lang, form_from_profile(profile)), result, {},
+                             dt.date(2025, 7, 15))
+    assert months in visible(page)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_problem_no_rule_addresses_is_not_an_empty_step(engine: Engine, lang: str) -> None:
+    """Hunan's ban on forced 个体工商户 registration ended with its special action (2022-02-28): in 2024 the problem
+    has no right of its own, and the step says so instead of standing empty."""
+    profile = _profile(EXAMPLES[0].parent / "hunan-rider-station.json")
+    result = engine.evaluate(profile, lang=lang)
+    problem = next(p for p in result.problems if not p.entitlements)
+    text = render_text(result)
+    title_line = next(i for i, line in enumerate(text.splitlines()) if line.endswith(problem.label[1:]))
+    follow = text.splitlines()[title_line + 1]
+    assert follow.startswith("   ") and follow.strip()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_civil_relation_is_sent_to_court_first_and_no_step_repeats(engine: Engine, lang: str) -> None:
+    """A pensioner before 2025-09-01 is in a civil relation (法释〔2020〕26号 第三十二条第一款): the court and the
+    civil three years (民法典 第一百八十八条) lead, ahead of the arbitration that can only confirm a labour relation;
+    and no right is listed twice among the first steps."""
+    from rights_engine.report import first_steps
+
+    profile = {"work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider",
+               "engagement": "cooperation_agreement", "platform_manages_work": True, "age": 62,
+               "receives_pension": True}
+    result = engine.evaluate(profile, as_of=dt.date(2025, 8, 31), lang=lang)
+    assert result.classification.category == "civil_relation"
+    steps = first_steps(result, lang)
+    civil = next(e for e in result.entitlements if e.id == "contract.civil_law")
+    assert steps[0].title == civil.title
+    assert len({s.title for s in steps}) == len(steps)
