@@ -125,38 +125,48 @@ def _field_code(f: Field, dtype: pl.DataType) -> Optional[pl.Expr]:
 
 def refused(raw: pl.DataFrame, canon: pl.DataFrame, f: Field) -> pl.Series:
     """Rows where ``f``'s value is there and the fast path gave no canonical value (it refused the value)."""
-    column = f"problem_{f.values[0]}" if f.kind == "problems" else f.name
-    return raw.get_column(f.name).is_not_null() & canon.get_column(column).is_null()
+    return raw.get_column(f.name).is_not_null() & canon.get_column(_canonical(f)).is_null()
+
+
+def _canonical(f: Field) -> str:
+    """The fast path's column that is null where it refused ``f``."""
+    return f"problem_{f.values[0]}" if f.kind == "problems" else f.name
 
 
 def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang: str
              ) -> tuple[pl.DataFrame, pl.Series]:
     """The errors of the refused rows ``raw`` (with ``ROW``, null spellings already null; ``canon``: the fast path's
-    columns for the same rows), as a flat table (:data:`FLAT`: row, sort key, field, code, and the message where
-    it depends on more than the field and code, else null: :func:`with_messages` fills it), and which rows are
+    columns for the same rows), as a flat table (:data:`FLAT`: row, sort key, field, code, message; each message
+    worded once per field and code, not per row), and which rows are
     undecided (their errors are not in the table). Each column is looked at only in the rows that refused it."""
     rows = raw.get_column(ROW).cast(pl.Int64)
     parts: list[pl.DataFrame] = []
     stuck: list[pl.Series] = []
-    for f in FIELDS.values():
-        if f.kind == "place" or f.name not in raw.columns or raw.schema[f.name] == pl.Null:
+    looked = [f for f in FIELDS.values()
+              if f.kind != "place" and f.name in raw.columns and raw.schema[f.name] != pl.Null]
+    # which columns refused a value anywhere, in one pass over all of them
+    both = pl.DataFrame([*(raw.get_column(f.name).alias(f"r{i}") for i, f in enumerate(looked)),
+                         *(canon.get_column(_canonical(f)).alias(f"c{i}") for i, f in enumerate(looked))])
+    anywhere = both.select((pl.col(f"r{i}").is_not_null() & pl.col(f"c{i}").is_null()).any().alias(str(i))
+                           for i in range(len(looked))).row(0) if looked else ()
+    for f, hit in zip(looked, anywhere, strict=True):
+        if not hit:
             continue
         mask = refused(raw, canon, f)
-        if not mask.any():
-            continue
         dtype = raw.schema[f.name]
-        bad = raw.filter(mask)
+        bad = raw.select(ROW, f.name).filter(mask)  # only the column looked at: a filter copies what it keeps
         if f.kind == "problems":
-            found, undecided = _problems(bad, dtype)
+            found, undecided = _problems(bad, dtype, lang)
         else:
-            found, undecided = _codes(bad, f, dtype)
+            found, undecided = _codes(bad, f, dtype, lang)
         if found is not None:
             parts.append(found)
         stuck.append(undecided)
     for prefix in PLACE_PREFIXES:
         mask = canon.get_column(place_flag(prefix))
         if mask.any():
-            found, undecided = _places(raw.filter(mask), prefix, places, lang)
+            pair = [c for c in (f"{prefix}_province", f"{prefix}_city") if c in raw.columns]
+            found, undecided = _places(raw.select(ROW, *pair).filter(mask), prefix, places, lang)
             if found is not None:
                 parts.append(found)
             stuck.append(undecided)
@@ -168,20 +178,31 @@ def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang
     return flat, is_stuck.alias("undecided")
 
 
-def _codes(bad: pl.DataFrame, f: Field, dtype: pl.DataType) -> tuple[Optional[pl.DataFrame], pl.Series]:
-    """The rows ``bad`` refused ``f``: their (row, key, field, code), and the rows whose code is not decided."""
+def _text(field: str, code: str, lang: str) -> str:
+    """The message of ``code`` in ``field`` as ``ProfileError`` words it: a value outside an enum's domain lists the
+    allowed values of its field; other codes have one message each."""
+    return allowed_message(field.split(".")[0], lang) if code in ("literal_error", "enum") else message(code, lang)
+
+
+def _codes(bad: pl.DataFrame, f: Field, dtype: pl.DataType, lang: str) -> tuple[Optional[pl.DataFrame], pl.Series]:
+    """The rows ``bad`` refused ``f``: their (row, key, field, code, message), and the rows whose code is not
+    decided. Each distinct code's message is worded once."""
     r = pl.col(ROW).cast(pl.Int64).alias("r")
     code = _field_code(f, dtype)
     if code is None:
         return None, bad.select(r).to_series()
     out = bad.select(r, code.alias("code"))
-    decided = out.filter(pl.col("code").is_not_null()).select(
+    decided = out.filter(pl.col("code").is_not_null())
+    codes = decided.get_column("code").unique().to_list()
+    text = (pl.lit(None, dtype=pl.String) if not codes else pl.lit(_text(f.name, codes[0], lang)) if len(codes) == 1 else
+            pl.col("code").replace_strict({c: _text(f.name, c, lang) for c in codes}, return_dtype=pl.String))
+    decided = decided.select(
         "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"), "code",
-        pl.lit(None, dtype=pl.String).alias("message"))
+        text.alias("message"))
     return decided, out.filter(pl.col("code").is_null()).get_column("r")
 
 
-def _problems(bad: pl.DataFrame, dtype: pl.DataType) -> tuple[Optional[pl.DataFrame], pl.Series]:
+def _problems(bad: pl.DataFrame, dtype: pl.DataType, lang: str) -> tuple[Optional[pl.DataFrame], pl.Series]:
     """The rows ``bad`` refused their list of problems: an item not a problem, or too many items."""
     f = FIELDS["problems"]
     r = pl.col(ROW).cast(pl.Int64).alias("r")
@@ -192,11 +213,11 @@ def _problems(bad: pl.DataFrame, dtype: pl.DataType) -> tuple[Optional[pl.DataFr
     frame = bad.select(r, too_long.alias("long"), items.list.eval(pl.element().is_null().arg_true()).alias("wrong"))
     long_rows = frame.filter("long").select(
         "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"),
-        pl.lit("too_long").alias("code"), pl.lit(None, dtype=pl.String).alias("message"))
+        pl.lit("too_long").alias("code"), pl.lit(_text(f.name, "too_long", lang)).alias("message"))
     item_rows = frame.filter(~pl.col("long")).select("r", "wrong").explode("wrong").drop_nulls("wrong").select(
         "r", (pl.lit(_ORDER[f.name] * _ITEMS) + pl.col("wrong").cast(pl.Int64) + 1).alias("key"),
         (pl.lit(f"{f.name}.") + pl.col("wrong").cast(pl.String)).alias("field"), pl.lit("literal_error").alias("code"),
-        pl.lit(None, dtype=pl.String).alias("message"))
+        pl.lit(_text(f.name, "literal_error", lang)).alias("message"))
     # refused for no wrong item and no length (a problem listed twice, which the model accepts): its to read
     undecided = frame.filter(~pl.col("long") & (pl.col("wrong").list.len() == 0)).get_column("r")
     return pl.concat([long_rows, item_rows]), undecided
@@ -250,8 +271,7 @@ def with_messages(flat: pl.DataFrame, lang: str) -> pl.DataFrame:
     if not missing.height:
         return flat
     texts = pl.DataFrame(
-        [(field, code, allowed_message(field.split(".")[0], lang) if code in ("literal_error", "enum")
-          else message(code, lang)) for field, code in missing.iter_rows()],
+        [(field, code, _text(field, code, lang)) for field, code in missing.iter_rows()],
         schema={"field": pl.String, "code": pl.String, "text": pl.String}, orient="row")
     return (flat.join(texts, on=["field", "code"], how="left", maintain_order="left")
             .with_columns(pl.coalesce("message", "text").alias("message")).drop("text"))

@@ -263,10 +263,10 @@ def null_spellings(raw: pl.DataFrame) -> tuple[pl.DataFrame, Optional[pl.Series]
         return raw, None
     changes: list[pl.Expr] = []
     found: list[pl.Expr] = []
-    for c in texts:
+    distinct = raw.select(pl.col(c).cast(pl.String).unique().drop_nulls().implode() for c in texts).row(0)
+    for c, seen in zip(texts, distinct, strict=True):
         values = set(FIELDS[c].values)
-        hits = [t for t in raw.get_column(c).cast(pl.String).unique().drop_nulls().to_list()
-                if t.strip().lower() in NULL_TEXTS and t not in values]
+        hits = [t for t in seen if t.strip().lower() in NULL_TEXTS and t not in values]
         if hits:
             text = pl.col(c).cast(pl.String)
             changes.append(pl.when(text.is_in(hits)).then(None).otherwise(text).alias(c))
