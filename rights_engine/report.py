@@ -286,6 +286,11 @@ def problems(result: Result, lang: str, name: Optional[PartyNames] = None) -> li
 # -- the plain-text report (CLI, interview) -------------------------------------------------------------
 
 
+def party_label(e: Entitlement, lang: str) -> str:
+    """"Owed by", or "Addressed to" for an encouraged or vague measure, which binds nobody."""
+    return _("Owed by", lang) if e.force not in _BINDS_NOBODY else _("Addressed to", lang)
+
+
 def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", ""),
                        attributed: set[str] | None = None) -> Iterable[str]:
     badge = f"[{_(e.force, lang)}]" + ("" if e.status == "applies" else f" [{_('pending', lang)}]")
@@ -299,9 +304,7 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
         yield f"    {_('Needs', lang)}: {labels(e.needs, lang)}"
     who, where = claim
     if who:
-        # an encouraged or vague measure binds nobody: the party it speaks to is not "owed by"
-        label = _("Owed by", lang) if e.force not in _BINDS_NOBODY else _("Addressed to", lang)
-        yield f"    {label}: {who}"
+        yield f"    {party_label(e, lang)}: {who}"
     if where:
         yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:

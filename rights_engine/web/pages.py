@@ -45,7 +45,8 @@ def environment(lang: str) -> Environment:
                                   newstyle=False)
     env.globals.update(_=gettext, lang=lang, html_lang=HTML_LANG[lang], other_lang=OTHER_LANG[lang],
                        field_label=lambda name: field_label(name, lang), unknown=unknown_label(lang),
-                       format_date=lambda day: format_date(day, lang), sep=report.sep(lang))
+                       format_date=lambda day: format_date(day, lang), sep=report.sep(lang),
+                       party_label=lambda e: report.party_label(e, lang))
     return env
 
 
