@@ -100,3 +100,17 @@ def test_freedom_over_time_alone_is_not_the_middle_category(engine: Engine) -> N
     assert free.category == "incomplete_labor_relation"
     bound = engine.evaluate({**profile, "can_refuse_orders": False}).classification
     assert bound.category == "labor_relation"
+
+
+def test_weak_factors_alone_never_make_a_civil_relation(engine: Engine) -> None:
+    """No minimum online time and work outside the company's core business are weak evidence: alone they leave the
+    category open (a courier with no attendance checks was held an employee — urumqi-courier-wang-no-attendance in
+    tests/data/published_cases.yaml). A fact of the worker's own control or own business still decides it."""
+    for weak in ({"must_be_online_min_hours": False}, {"work_is_core_business": False},
+                 {"must_be_online_min_hours": False, "work_is_core_business": False}):
+        c = engine.evaluate({**RIDER, **weak}, lang="en").classification
+        assert c.category == "undetermined" and "civil_relation" in c.candidates, weak
+    for own in ({"sets_own_hours": True}, {"can_refuse_orders": True}, {"platform_sets_price": False},
+                {"platform_manages_work": False}):
+        c = engine.evaluate({**RIDER, "must_be_online_min_hours": False, **own}, lang="en").classification
+        assert c.category == "civil_relation", own
