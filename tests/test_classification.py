@@ -114,3 +114,21 @@ def test_weak_factors_alone_never_make_a_civil_relation(engine: Engine) -> None:
                 {"platform_manages_work": False}):
         c = engine.evaluate({**RIDER, "must_be_online_min_hours": False, **own}, lang="en").classification
         assert c.category == "civil_relation", own
+
+
+def test_management_with_nothing_against_it_is_likely_a_labour_relation(engine: Engine) -> None:
+    """Of the published decisions, every one where the company managed the work found a labour relation, except
+    the rider who decided both his hours and his orders (第三批典型案例 案例2). So management with nothing known
+    against it is a *likely* labour relation, and the two autonomies are named as what would change it."""
+    c = engine.evaluate({**RIDER, "platform_manages_work": True}, lang="en").classification
+    assert c.category == "labor_relation" and c.certainty == "likely"
+    assert any(r.rule_id == "cls.category.weighed_managed_nothing_against" for r in c.reasons)
+    changes = {(w.field, w.value): w.category for w in c.would_change}
+    assert changes[("can_refuse_orders", True)] == changes[("sets_own_hours", True)] == "incomplete_labor_relation"
+    both = engine.evaluate({**RIDER, "platform_manages_work": True, "can_refuse_orders": True,
+                            "sets_own_hours": True}).classification
+    assert both.category == "incomplete_labor_relation"
+    # neither fixed hours alone nor the company's rules and fines alone are management (two held-out decisions
+    # found no labour relation on them): still open
+    for alone in ({"sets_own_hours": False}, {"subject_to_penalties": True}):
+        assert engine.evaluate({**RIDER, **alone}).classification.category == "undetermined", alone
