@@ -132,3 +132,21 @@ def test_management_with_nothing_against_it_is_likely_a_labour_relation(engine: 
     # found no labour relation on them): still open
     for alone in ({"sets_own_hours": False}, {"subject_to_penalties": True}):
         assert engine.evaluate({**RIDER, **alone}).classification.category == "undetermined", alone
+
+
+def test_the_middle_category_and_guiding_case_237_are_dated(engine: Engine) -> None:
+    """不完全符合确立劳动关系情形 exists from 人社部发〔2021〕56号 (2021-07-16); before that day the same facts are
+    weighed as labour relation or not. 指导性案例237号 (2024-12-20) states how courts apply 劳社部发〔2005〕12号 and
+    is referred to for earlier facts, so the weighing is not dated — but before its publication the result says so."""
+    free = {**RIDER, "platform_manages_work": True, "can_refuse_orders": True, "sets_own_hours": True}
+    before = engine.evaluate(free, as_of=dt.date(2021, 7, 15), lang="zh").classification
+    after = engine.evaluate(free, as_of=dt.date(2021, 7, 16), lang="zh").classification
+    assert before.category == "civil_relation" and "incomplete_labor_relation" not in before.candidates
+    assert after.category == "incomplete_labor_relation"
+    for day, shown in ((dt.date(2024, 12, 19), True), (dt.date(2024, 12, 20), False)):
+        c = engine.evaluate(free, as_of=day, lang="zh").classification
+        notes = [r for r in c.reasons if r.rule_id == "cls.reason.guiding_237_not_yet_published"]
+        assert bool(notes) is shown, day
+        if notes:
+            assert "2024年12月20日" in notes[0].text
+            assert any(x.document_number == "劳社部发〔2005〕12号" for x in notes[0].citations)
