@@ -7,7 +7,8 @@ non-labour category, or another employer). Targets: agreement ≥ 95 % on the de
 45 decisions the weighing was built on), no opposite answer anywhere, and no opposite answer either when any one
 stated fact is dropped (the ablation). The held-out batch (``batch: heldout-2026-11``, found and encoded after
 the weighing was fixed) measures how the classifier generalises: no opposite answer, and its agreement (75 %
-after the change it prompted, docs/design.md "Held-out check") must not fall — a floor, not a target fitted.
+after the change it prompted, 80 % after the 2026-11-30 one, docs/design.md "Held-out check") must not fall — a
+floor, not a target fitted.
 ``heldout-2026-11b`` was found after that change: no opposite answer. ``heldout-2026-11c`` (15 decisions found and
 encoded on 2026-11-30 before the classifier was run on them): no opposite answer.
 """
@@ -86,13 +87,14 @@ def test_agreement_with_held_out_decisions(engine: Engine) -> None:
     share, missed, opposite = agreement(engine, BATCHES[HELD_OUT])
     print(f"agreement {share:.1%} on {len(BATCHES[HELD_OUT])} held-out decisions; missed: {missed}")
     assert not opposite
-    assert share >= 0.75, missed
+    assert share >= 0.8, missed  # 75 % before the 2026-11-30 change, 80 % after (docs/design.md "Held-out check")
     later, missed, opposite = agreement(engine, BATCHES[HELD_OUT_AFTER])
     print(f"agreement {later:.1%} on {len(BATCHES[HELD_OUT_AFTER])} decisions found after the change; missed: {missed}")
     assert not opposite
     third, missed, opposite = agreement(engine, BATCHES[HELD_OUT_THIRD])
     print(f"agreement {third:.1%} on {len(BATCHES[HELD_OUT_THIRD])} decisions of the third batch; missed: {missed}")
     assert not opposite, opposite
+    assert third >= 0.5, missed  # 7 / 15 before any change, 8 / 15 after: a floor, not a target
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
