@@ -247,6 +247,12 @@ def pending(result: Result, lang: str, limit: int = 4, rights_limit: int = 5) ->
     return out
 
 
+def not_promised(result: Result) -> list[str]:
+    """The titles of the rights pending on no question: no answer settles them (the law is unsettled for this worker,
+    or a date or scope is unverified); the note on each says why."""
+    return [e.title for e in result.entitlements if e.status == "pending" and not e.needs]
+
+
 def rights_lines(result: Result, lang: str) -> list[tuple[str, str]]:
     """Each right that applies: (title, one short line: force, amount, time limit)."""
     out = []
@@ -336,6 +342,8 @@ def handout_lines(result: Result) -> list[str]:
         if step.until:
             out.append(f"   {step.until}")
     _section(out, _("Still pending, and the question that settles it", lang), _pending_lines(result, lang))
+    _section(out, _("Not promised, whatever you answer (the note on each right says why)", lang),
+             (f"  ? {title}" for title in not_promised(result)))
     lines = rights_lines(result, lang)
     _section(out, f"{_('Rights that apply', lang)} ({len(lines)})", (f"  • {title} — {line}" for title, line in lines))
     return out

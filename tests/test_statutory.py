@@ -645,3 +645,16 @@ def test_wenshan_special_inspection_states_its_open_deadline(engine: Engine) -> 
     e = _ent(result, "remedies.labour_inspection_complaint")
     assert any(c.quote.startswith("完成时限:持续推进") for c in e.citations)
     assert any("没有写结束日期" in note and "是否仍在进行" in note for note in e.notes)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_handout_tells_a_pensioner_what_is_not_promised(engine: Engine, lang: str) -> None:
+    from rights_engine.report import handout_lines
+
+    heading = {"zh": "不作承诺的权益", "en": "Not promised, whatever you answer"}[lang]
+    pensioner = engine.evaluate({**PENSIONER_FACTS, "receives_pension": True}, as_of=TODAY, lang=lang)
+    text = "\n".join(handout_lines(pensioner))
+    section = text[text.index(heading):]
+    assert _ent(pensioner, "contract.severance_pay").title in section
+    unanswered = engine.evaluate({**PENSIONER_FACTS, "receives_pension": None}, as_of=TODAY, lang=lang)
+    assert heading not in "\n".join(handout_lines(unanswered))
