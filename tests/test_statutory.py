@@ -559,6 +559,8 @@ def test_a_known_pensioner_is_promised_no_contract_bound_right(rulebase: RuleBas
         assert any("养老金" in note and "不作承诺" in note for note in e.notes), ent_id
     assert _cites(_ent(result, "employment_services.unemployment_insurance"), "social-insurance-law", "第五十一条（四）")
     assert _cites(_ent(result, "contract.severance_pay"), "labor-contract-law-regulation", "第二十一条")
+    # a pensioner taken on and insured against work injury (e.g. by project) is under the Regulation: 人社部发〔2016〕29号 二
+    assert _cites(_ent(result, "injury.work_injury_insurance"), "mohrss-2016-29", "二")
 
 
 @pytest.mark.parametrize("pension", [None, False])
