@@ -379,6 +379,18 @@ def test_an_outside_fact_must_name_a_registered_source(tmp_path: Path) -> None:
         load(root)
 
 
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("    when: receives_pension\n    effect: disputed", "    when: receives_pensions\n    effect: disputed", "unless.when"),
+    ("quote: 劳动者开始依法享受基本养老保险待遇的；}", "quote: 劳动者开始享受基本养老保险待遇的；}", "unless.cites"),
+    ("    effect: disputed", "    effect: doubtful", "effect"),
+])
+def test_an_entitlements_exception_is_checked_at_load(tmp_path: Path, old: str, new: str, field: str) -> None:
+    """An unless with an unknown fact, a quote not in its source or an unknown effect is refused, naming the entry."""
+    root = _broken_copy(tmp_path, "entitlements.yaml", old, new)
+    with pytest.raises(RuleBaseError, match=field):
+        load(root)
+
+
 # -- the lawyer's reading of the national layer (2026-11-30) ---------------------------------------------
 PART_TIME: dict[str, Any] = {"work_province": "北京市", "occupation": "courier", "engagement": "part_time_contract",
                              "daily_hours": 3, "weekly_hours": 18, "receives_pension": False}
