@@ -130,7 +130,7 @@ def _surely_nodes(draw: st.DrawFn, depth: int = 0) -> c.Node:
             lambda op: st.integers(0, 80).map(lambda v: c.Compare("age", op, float(v)))),
         st.booleans().map(c.Const),
     )
-    if depth >= 3:
+    if depth >= 2:  # small enough for durable-rules' limits on one rule (paths, expressions)
         return draw(leaves)
     kind = draw(st.sampled_from(["leaf", "not", "surely", "and", "or"]))
     if kind == "leaf":
@@ -159,7 +159,7 @@ def test_surely_agrees_on_every_backend(node: c.Node, facts: dict[str, object]) 
 
     schema = {name: FACTS[name] for name in _FIELDS}
     expected = evaluate(node, facts)  # type: ignore[arg-type]
-    if durable.available():
+    if durable.available() and durable.paths_needed(node, schema) <= durable.MAX_PATHS_PER_RULESET:
         compiled = durable.DurableBackend().compile([("x", node)], schema)
         try:
             assert compiled.run(facts)["x"] is expected  # type: ignore[arg-type]
