@@ -670,5 +670,8 @@ def test_the_handout_tells_a_pensioner_what_is_not_promised(engine: Engine, lang
     text = "\n".join(handout_lines(pensioner))
     section = text[text.index(heading):]
     assert _ent(pensioner, "contract.severance_pay").title in section
+    in_full = {"zh": "劳动法律全面适用", "en": "labour law applies in full"}[lang]
+    assert in_full not in text  # the situation in short no longer promises the whole of labour law
     unanswered = engine.evaluate({**PENSIONER_FACTS, "receives_pension": None}, as_of=TODAY, lang=lang)
     assert heading not in "\n".join(handout_lines(unanswered))
+    assert in_full in "\n".join(handout_lines(unanswered))
