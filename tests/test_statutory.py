@@ -553,7 +553,8 @@ PENSIONER_FACTS: dict[str, Any] = {
 DOUBTFUL_FOR_PENSIONER = ("contract.labor_contract", "contract.double_pay_no_written_contract",
                           "contract.deemed_open_ended", "contract.severance_pay", "contract.unlawful_termination",
                           "contract.resign_for_employer_fault", "pension.employer_social_insurance",
-                          "employment_services.unemployment_insurance", "injury.work_injury_insurance")
+                          "employment_services.unemployment_insurance", "injury.work_injury_insurance",
+                          "medical.employee_via_employer", "medical.maternity_insurance")
 
 
 @pytest.mark.parametrize("backend", ["python", "durable"])
@@ -570,6 +571,9 @@ def test_a_known_pensioner_is_promised_no_contract_bound_right(rulebase: RuleBas
         assert _cites(e, "labor-contract-law", "第四十四条（二）"), ent_id
         assert any("养老金" in note and "不作承诺" in note for note in e.notes), ent_id
     assert _cites(_ent(result, "employment_services.unemployment_insurance"), "social-insurance-law", "第五十一条（四）")
+    # a retired member of employees' medical insurance with the required years pays no further contributions
+    for ent_id in ("medical.employee_via_employer", "medical.maternity_insurance"):
+        assert _cites(_ent(result, ent_id), "social-insurance-law", "第二十七条"), ent_id
     assert _cites(_ent(result, "contract.severance_pay"), "labor-contract-law-regulation", "第二十一条")
     # a pensioner taken on and insured against work injury (e.g. by project) is under the Regulation: 人社部发〔2016〕29号 二
     assert _cites(_ent(result, "injury.work_injury_insurance"), "mohrss-2016-29", "二")
