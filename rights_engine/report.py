@@ -315,30 +315,43 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
         yield f"    – {cite(c, lang, attributed)}"
 
 
+def no_rule_applies(result: Result) -> bool:
+    """Nothing in the rule base reaches the place of work (香港, 澳门, 台湾: mainland law does not apply there): no
+    classification was weighed and no right found, so the mainland's categories are not "still possible" answers."""
+    c = result.classification
+    return (not result.coverage.covered and not result.entitlements and not c.reasons and not c.caveats
+            and result.coverage.province is not None)
+
+
 def handout_lines(result: Result) -> list[str]:
     """The handout: relationship, first steps, what is pending — what the worker takes home."""
     lang = result.lang
     c = result.classification
-    out = [f"== {_('Your situation in short', lang)} ==", relationship(c, lang), certainty(c, lang)]
+    out = [f"== {_('Your situation in short', lang)} =="]
+    if no_rule_applies(result):  # no mainland category to weigh: say only where to ask
+        return [*out, result.coverage.message]
+    out += [relationship(c, lang), certainty(c, lang)]
     for w in c.would_change:
         out.append(f"  ? {w.text}")
     if c.needs and not c.would_change:
         out.append(f"  ? {_('Still to find out', lang)}: {labels(c.needs, lang)}")
     out.append(result.coverage.message)
-    out.append("")
-    out.append(f"== {_('What to do first', lang)} ==")
-    for i, step in enumerate(first_steps(result, lang), 1):
-        out.append(f"{i}. {step.title}")
-        if step.text:
-            out.append(f"   {step.text}")
-        if step.where:
-            out.append(f"   {_('Where to go', lang)}: {step.where}")
-        if step.until:
-            out.append(f"   {step.until}")
+    _section(out, _("What to do first", lang), _step_lines(first_steps(result, lang), lang))
     _section(out, _("Still pending, and the question that settles it", lang), _pending_lines(result, lang))
     lines = rights_lines(result, lang)
     _section(out, f"{_('Rights that apply', lang)} ({len(lines)})", (f"  • {title} — {line}" for title, line in lines))
     return out
+
+
+def _step_lines(steps: Sequence[Step], lang: str) -> Iterable[str]:
+    for i, step in enumerate(steps, 1):
+        yield f"{i}. {step.title}"
+        if step.text:
+            yield f"   {step.text}"
+        if step.where:
+            yield f"   {_('Where to go', lang)}: {step.where}"
+        if step.until:
+            yield f"   {step.until}"
 
 
 def _section(out: list[str], title: str, lines: Iterable[str]) -> None:
@@ -378,13 +391,19 @@ def render_text(result: Result) -> str:
     out.append(f"==== {_('Appendix: reasons and sources', lang)} ====")
     out.append("")
     out.append(f"== {_('Employment classification', lang)} ==")
+    if no_rule_applies(result):
+        out.append(_("Not assessed: no rule in the rule base applies at your place of work.", lang))
+        out.append("")
+        out.append(provenance(result, lang))
+        return "\n".join(out) + "\n"
     facts = [(N_("Category"), category_text(c.category, lang)),
              (N_("Still possible"), sep(lang).join(category_text(x, lang) for x in c.candidates)),
              (N_("Employment mode"), _(_MODE[c.employment_mode], lang) if c.employment_mode else ""),
              (N_("Employer"), _(_EMPLOYER[c.employer], lang) if c.employer else ""),
              (N_("Contract form"), c.contract_form or "")]
     out.extend(f"{_(label, lang)}: {value}" for label, value in facts if value)
-    out.append(f"{_('Reasons', lang)}:")
+    if c.reasons or c.caveats:
+        out.append(f"{_('Reasons', lang)}:")
     attributed: set[str] = set()
     for r in c.reasons:
         out.append(f"  {_DIRECTION.get(r.direction or 'note', '•')} {r.text}")
