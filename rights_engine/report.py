@@ -287,8 +287,11 @@ def problems(result: Result, lang: str, name: Optional[PartyNames] = None) -> li
 
 
 def party_label(e: Entitlement, lang: str) -> str:
-    """"Owed by", or "Addressed to" for an encouraged or vague measure, which binds nobody."""
-    return _("Owed by", lang) if e.force not in _BINDS_NOBODY else _("Addressed to", lang)
+    """"Owed by"; "Addressed to" for an encouraged or vague measure, which binds nobody; "Provided by" for a public
+    service (an arbitration commission, a union, a training subsidy office is not a debtor of the worker)."""
+    if e.force in _BINDS_NOBODY:
+        return _("Addressed to", lang)
+    return _("Provided by", lang) if e.force == "service" else _("Owed by", lang)
 
 
 def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", ""),

@@ -155,7 +155,7 @@ def test_who_owes_a_right_is_explained_once_not_once_per_right(engine: Engine, p
     problems = text.split(f"== {_('Problems you reported', lang)} ==\n", 1)[1:]
     claim_lines = [line for line in text.splitlines()
                    if line.startswith((f"    {_('Owed by', lang)}: ", f"    {_('Addressed to', lang)}: ",
-                                       f"    {_('Where to claim', lang)}: "))]
+                                       f"    {_('Provided by', lang)}: ", f"    {_('Where to claim', lang)}: "))]
     claim_lines += problems[0].split("\n\n", 1)[0].splitlines() if problems else []
     intake = Intake(engine.rulebase)
     page = pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15))
@@ -249,7 +249,8 @@ def test_an_encouraged_measure_names_whom_it_addresses_not_who_owes_it(engine: E
             continue
         at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
         block = text[at:at + 12]
-        label = _("Addressed to", lang) if e.force in ("encouraged", "vague") else _("Owed by", lang)
+        label = (_("Addressed to", lang) if e.force in ("encouraged", "vague") else
+                 _("Provided by", lang) if e.force == "service" else _("Owed by", lang))
         assert any(line.startswith(f"    {label}: ") for line in block), (e.id, block)
     statutory = [e for e in result.entitlements if e.claim and e.claim.owed_by
                  and any(c.source_kind == "national_law" for c in e.citations)
