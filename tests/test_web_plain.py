@@ -258,3 +258,45 @@ def test_an_encouraged_measure_names_whom_it_addresses_not_who_owes_it(engine: E
     assert statutory and all(e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "employer"
                              for e in statutory if result.classification.category == "labor_relation"
                              and e.id.startswith(("pay.", "rest."))), [(e.id, e.claim) for e in statutory]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_outside_the_mainland_the_report_weighs_no_mainland_category(engine: Engine, lang: str) -> None:
+    """A 香港 rider's report once listed the three mainland categories as "still possible" under an empty "Reasons:"
+    and an empty "What to do first": mainland law is not weighed there, so the report says where to ask, and only
+    that; the page shows no empty steps and no "still possible" either."""
+    from rights_engine.i18n import _
+
+    profile = {"work_province": "香港特别行政区", "occupation": "delivery_rider", "engagement": "cooperation_agreement",
+               "counterparty": "platform"}
+    result = engine.evaluate(profile, as_of=dt.date(2024, 7, 15), lang=lang)
+    text = render_text(result)
+    assert result.coverage.message in text
+    for absent in ("Still possible", "What to do first", "Rights that apply"):
+        assert _(absent, lang) not in text, absent
+    assert f"{_('Reasons', lang)}:" not in text.splitlines()
+    assert _("Not assessed: no rule in the rule base applies at your place of work.", lang) in text
+    page = visible(pages.report_page(Intake(engine.rulebase), pages.State(lang), result, {}, dt.date(2024, 7, 15)))
+    assert _("What to do first", lang) not in page and _("Still possible", lang) not in page
+    # on the mainland, with nothing known, the categories still open are still shown
+    beijing = engine.evaluate({"work_province": "北京市", "occupation": "delivery_rider"}, as_of=dt.date(2024, 7, 15),
+                              lang=lang)
+    assert _("Still possible", lang) in render_text(beijing)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_public_service_names_who_provides_it(engine: Engine, lang: str) -> None:
+    """"Owed by: the arbitration commission" read as if the commission owed the worker something: a public service
+    says who provides it."""
+    from rights_engine.i18n import _
+
+    result = engine.evaluate(_profile(EXAMPLES[0].parent / "lincang-courier-contract.json"), lang=lang)
+    text = render_text(result).split("\n")
+    services = [e for e in result.entitlements if e.force == "service" and e.claim and e.claim.owed_by]
+    assert services
+    for e in services:
+        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
+        end = next(i for i in range(at + 1, len(text)) if not text[i].startswith("    "))
+        block = text[at:end]
+        assert any(line.startswith(f"    {_('Provided by', lang)}: ") for line in block), (e.id, block)
+        assert not any(line.startswith(f"    {_('Owed by', lang)}: ") for line in block), (e.id, block)
