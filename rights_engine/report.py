@@ -63,6 +63,9 @@ _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "n
 _FIRST_REMEDIES = ("remedies.arbitration", "remedies.labour_inspection_complaint", "remedies.legal_aid",
                    "remedies.non_labor_channels", "remedies.mediation")
 _CIVIL_REMEDY = "contract.civil_law"
+#: Money owed that runs out with time (double pay for each month without a written contract, claimed within the
+#: one-year arbitration limit): among the duties owed, it comes first.
+_MONEY_FIRST = ("contract.double_pay_no_written_contract",)
 #: Forces under which the party named in a claim owes nothing (the text encourages, or sets no duty).
 _BINDS_NOBODY = ("encouraged", "vague")
 MAX_STEPS = 5
@@ -212,7 +215,7 @@ def first_steps(result: Result, lang: str) -> list[Step]:
             text = e.notes[0] if e.notes and ident in ("remedies.arbitration", _CIVIL_REMEDY) else e.summary
             steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory" and e.id not in used]
-    owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
+    owed.sort(key=lambda e: (e.amount is None, e.id not in _MONEY_FIRST, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:
             break

@@ -300,3 +300,19 @@ def test_a_public_service_names_who_provides_it(engine: Engine, lang: str) -> No
         block = text[at:end]
         assert any(line.startswith(f"    {_('Provided by', lang)}: ") for line in block), (e.id, block)
         assert not any(line.startswith(f"    {_('Owed by', lang)}: ") for line in block), (e.id, block)
+
+
+def test_double_pay_for_no_written_contract_is_among_the_first_steps(engine: Engine) -> None:
+    """A Wenshan driver made to register as an individual business, found an employee on the facts: the double pay
+    of 劳动合同法 第八十二条 runs month by month and is lost after the one-year limit, so the handout names it among
+    the first things to do (it once gave two work-injury steps to a worker who reported no injury instead)."""
+    from rights_engine.report import first_steps
+
+    profile = {"work_province": "云南省", "work_city": "文山州", "occupation": "ride_hailing_driver",
+               "engagement": "individual_business", "counterparty": "platform", "platform_manages_work": True,
+               "can_refuse_orders": False, "sets_own_hours": False, "must_be_online_min_hours": True,
+               "subject_to_penalties": True, "platform_sets_price": True, "work_is_core_business": True,
+               "receives_pension": False, "problems": ["forced_individual_business"]}
+    result = engine.evaluate(profile, as_of=dt.date(2022, 6, 25))
+    double_pay = next(e for e in result.entitlements if e.id == "contract.double_pay_no_written_contract")
+    assert double_pay.title in [s.title for s in first_steps(result, "zh")]
