@@ -316,3 +316,22 @@ def test_double_pay_for_no_written_contract_is_among_the_first_steps(engine: Eng
     result = engine.evaluate(profile, as_of=dt.date(2022, 6, 25))
     double_pay = next(e for e in result.entitlements if e.id == "contract.double_pay_no_written_contract")
     assert double_pay.title in [s.title for s in first_steps(result, "zh")]
+
+
+def _clinic_cases() -> list[tuple[str, dict[str, object], dt.date]]:
+    from rights_engine.cases import load_cases
+
+    path = EXAMPLES[0].parent.parent / "cases" / "clinic-scenarios.yaml"
+    return [(c.name, dict(c.profile), c.as_of or dt.date(2026, 11, 30)) for c in load_cases(path).cases]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_clinic_scenario_reads_plainly(engine: Engine, lang: str) -> None:
+    """The clinic's scenarios (every province, date, occupation and relation) rendered as the text report and the
+    report page, with the why-not list: no id, condition, field name or project word anywhere."""
+    intake = Intake(engine.rulebase)
+    for name, profile, day in _clinic_cases():
+        result = engine.evaluate(profile, as_of=day, lang=lang, explain=True)
+        scan(engine, render_text(result), result, f"text report of {name}")
+        page = pages.report_page(intake, pages.State(lang, form_from_profile(profile)), result, {}, day)
+        scan(engine, visible(page), result, f"report page of {name}")
