@@ -90,7 +90,7 @@ class TextCache:
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
-        self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
+        self.changes: dict[tuple[str, object, str, str, bool], WouldChange] = {}
         #: per rule id: the fields its condition reads
         self.fields: dict[str, tuple[str, ...]] = {}
         #: per rule id: reads the values of those fields (:meth:`reader_of`)
@@ -379,7 +379,7 @@ class Builder:
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
-            would_change=[self.would_change(c.field, c.value, c.category) for c in d.would_change],
+            would_change=[self.would_change(c.field, c.value, c.category, c.shift >= 100) for c in d.would_change],
         )
 
     def weighing_reason(self, band: Rule, w: Weighing) -> Reason:
@@ -397,13 +397,16 @@ class Builder:
                  against=w.against, score=w.score, bounds=bounds, low=w.low, high=w.high)
         return Reason(text=text, rule_id=band.id, direction="note", citations=self.citations([band]))
 
-    def would_change(self, field: str, value: object, category: str) -> WouldChange:
-        key = (field, value, category, self.lang)
+    def would_change(self, field: str, value: object, category: str, decides: bool = True) -> WouldChange:
+        """``decides``: the answer settles the category (a gate); else it only tips the weighing of factors."""
+        key = (field, value, category, self.lang, decides)
         found = self.texts.changes.get(key)
         if found is None:
+            template = ("If {condition}: {category}" if decides else
+                        "If {condition}: this leans towards {category}, but one factor alone does not decide")
             found = self.texts.changes[key] = WouldChange(
                 field=field, value=value, category=category,  # type: ignore[arg-type]
-                text=_("If {condition}: {category}", self.lang, condition=self._condition_text(field, value),
+                text=_(template, self.lang, condition=self._condition_text(field, value),
                        category=_(_CATEGORY_SHORT[category], self.lang)))
         return found
 
