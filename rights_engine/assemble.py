@@ -654,9 +654,24 @@ class Builder:
                                       "applies here (the classification and statutory duties). Rules of other "
                                       "provinces never apply to you.",
                                       self.lang, place=place))
+        if all(level == 0 for level, _label in levels):  # the province's own texts are not in force on the day
+            return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
+                            message=self._before_local_texts(work.province, work.prefecture, place))
         return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
                         message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
                                   place=place, jurisdictions="、".join(chain) if self.lang == "zh" else ", ".join(chain)))
+
+    def _before_local_texts(self, province: str, prefecture: Optional[str], place: str) -> str:
+        """Only national rules on the day: say so, and when the province's own text starts (if one does later)."""
+        starts = [r.valid_from for r in self.rb.rules
+                  if r.jurisdiction.province == province and r.valid_from is not None and r.valid_from > self.day
+                  and (r.jurisdiction.prefecture is None or prefecture in (None, r.jurisdiction.prefecture))]
+        if starts:
+            return _("On {date} no text of {place} in the rule base is in force yet: only national rules apply (the "
+                     "classification and statutory duties). The local rules apply from {start}.", self.lang,
+                     date=format_date(self.day, self.lang), place=place, start=format_date(min(starts), self.lang))
+        return _("On {date} no text of {place} in the rule base is in force: only national rules apply (the "
+                 "classification and statutory duties).", self.lang, date=format_date(self.day, self.lang), place=place)
 
     def warnings(self, entitlements: Sequence[Entitlement]) -> list[str]:
         out = []

@@ -191,3 +191,14 @@ def test_one_weighed_factor_is_not_presented_as_deciding(engine: Engine) -> None
         assert gates and factors
         assert all(leans not in w.text for w in gates)
         assert all(leans in w.text for w in factors)
+
+
+@pytest.mark.parametrize("city", ["昆明市", "临沧市"])
+def test_before_the_provincial_text_the_coverage_line_says_only_national_rules_apply(engine: Engine, city: str) -> None:
+    profile = {"work_province": "云南省", "work_city": city, "engagement": "labor_contract"}
+    before = engine.evaluate(profile, lang="zh", as_of=dt.date(2021, 9, 1)).coverage
+    assert before.jurisdictions == ["中国"]
+    assert "只适用全国性规定" in before.message and "2021年12月24日" in before.message
+    assert "适用中国的规则" not in before.message
+    after = engine.evaluate(profile, lang="zh", as_of=dt.date(2022, 6, 1)).coverage
+    assert "云南省" in after.jurisdictions and "只适用全国性规定" not in after.message
