@@ -21,7 +21,7 @@ from .conditions import fields as cond_fields
 from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
-from .i18n import _, format_amount, format_date
+from .i18n import _, format_amount, format_date, place_name
 from .intake import field_label
 from .profile import Places
 from .questions import rank_questions
@@ -640,7 +640,9 @@ class Builder:
                   for r in self.selection.stage2
                   if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
         chain = [label for _, label in sorted(levels)]
-        place = work.province + (work.prefecture or "")
+        place = place_name(work.province, work.prefecture, self.lang)  # "Changsha, Hunan (湖南省长沙市)" in en
+        names = [place_name(work.province, label, self.lang, short=True) if level == 2 else
+                 place_name(label, None, self.lang) for level, label in sorted(levels)]
         if not self.selection.covered and not any(r.jurisdiction.province is None
                                                   for r in (*self.selection.stage1, *self.selection.stage2)):
             # no national rule reaches the place either (香港, 澳门, 台湾: mainland law excludes them)
@@ -659,7 +661,7 @@ class Builder:
                             message=self._before_local_texts(work.province, work.prefecture, place))
         return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
                         message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
-                                  place=place, jurisdictions="、".join(chain) if self.lang == "zh" else ", ".join(chain)))
+                                  place=place, jurisdictions="、".join(names) if self.lang == "zh" else "; ".join(names)))
 
     def _before_local_texts(self, province: str, prefecture: Optional[str], place: str) -> str:
         """Only national rules on the day: say so, and when the province's own text starts (if one does later)."""

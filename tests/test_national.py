@@ -202,3 +202,25 @@ def test_before_the_provincial_text_the_coverage_line_says_only_national_rules_a
     assert "适用中国的规则" not in before.message
     after = engine.evaluate(profile, lang="zh", as_of=dt.date(2022, 6, 1)).coverage
     assert "云南省" in after.jurisdictions and "只适用全国性规定" not in after.message
+
+
+@pytest.mark.parametrize(("profile", "english", "chinese"), [
+    ({"work_province": "湖南省", "work_city": "长沙市"}, ["Changsha, Hunan (湖南省长沙市)", "China; Hunan (湖南省)"],
+     ["湖南省长沙市", "中国、湖南省"]),
+    ({"work_province": "云南省", "work_city": "文山壮族苗族自治州"},
+     ["Wenshan, Yunnan (云南省文山壮族苗族自治州)", "Wenshan (文山壮族苗族自治州)"], ["云南省文山壮族苗族自治州"]),
+    ({"work_province": "北京市"}, ["Beijing (北京市)"], ["北京市"]),
+    ({"work_province": "香港特别行政区"}, ["Hong Kong (香港特别行政区)"], ["香港特别行政区"]),
+])
+def test_the_english_coverage_line_names_places_in_english_with_the_chinese(
+        engine: Engine, profile: dict[str, Any], english: list[str], chinese: list[str]) -> None:
+    day = dt.date(2024, 7, 1)
+    en = engine.evaluate(profile, lang="en", as_of=day).coverage
+    zh = engine.evaluate(profile, lang="zh", as_of=day).coverage
+    for text in english:
+        assert text in en.message
+    assert "rules of 中国" not in en.message
+    for text in chinese:
+        assert text in zh.message
+    assert "(" not in zh.message and "Hunan" not in zh.message
+    assert en.jurisdictions == zh.jurisdictions  # the data keeps the official names
