@@ -37,15 +37,16 @@ def default_backend_name() -> str:
 
 
 def _make_backend(name: str, rulebase: RuleBase) -> Any:
+    # the rules a selection's two stages can hold, as RuleBase.select splits them: cut once into chunks that each
+    # remember their truths, shared by every selection
+    stages = (("classify", "factor"), ("entitlement", "reason"))
+    groups = [[(r.id, r.condition) for r in rulebase.rules if r.spec.kind in kinds] for kinds in stages]
     if name == "python":
-        return PythonBackend()
+        return PythonBackend(memoise=True, groups=groups)
     if name == "durable":
         from .backends.durable import DurableBackend
 
-        # the rules a selection's two stages can hold, as RuleBase.select splits them: rulesets shared by chunk
-        stages = (("classify", "factor"), ("entitlement", "reason"))
-        return DurableBackend(memoise=True, groups=[[(r.id, r.condition) for r in rulebase.rules if r.spec.kind in kinds]
-                                                    for kinds in stages])
+        return DurableBackend(memoise=True, groups=groups)
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 
