@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from itertools import compress, repeat
-from operator import is_not, itemgetter
+from operator import itemgetter
 from typing import NamedTuple, Optional, Union
 
 from . import __version__
@@ -180,6 +179,23 @@ class _Plan(NamedTuple):
     single_ids: tuple[str, ...]  # their rules' ids, in the same order
     multiples: tuple[_Group, ...]  # entitlements granted by several rules
     reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
+    chunks: tuple[_Chunk, ...]  # the singles by the facts their rules read
+
+
+class _Chunk(NamedTuple):
+    """One-rule entitlements whose rules read the same facts: what they give is a function of those facts' values
+    (``read``), remembered per language, except the profile fields a pending one is asked through when its unknown
+    facts include one that depends on the classification's needs or on the places given (found per call)."""
+
+    groups: tuple[_Group, ...]
+    read: Callable[[FactValues], object]
+    memo: dict[str, dict[object, _Entries]]  # language -> the values read -> entries
+
+
+#: the result items a chunk gives on some values of its facts (sort key, entitlement, pending key or None), and its
+#: pending entitlements whose profile fields depend on the call (the group and the unknown facts of its rule)
+_Entries = tuple[tuple["_Ordered", ...], tuple[tuple[_Group, tuple[str, ...]], ...]]
+_Ordered = tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]
 
 
 def _local_first(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
@@ -199,8 +215,13 @@ def _plan(rb: RuleBase, selection: Selection) -> _Plan:
         for ent_id, rules in ((ent_id, _local_first(rules)) for ent_id, rules in selection.groups)
     ]
     singles = tuple(g for g in groups if len(g.rules) == 1)
+    by_fields: dict[tuple[str, ...], list[_Group]] = {}
+    for g in singles:
+        by_fields.setdefault(tuple(sorted(cond_fields(g.rules[0].condition))), []).append(g)
+    chunks = tuple(_Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
+                   for fields, gs in by_fields.items())
     return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
-                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
+                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"), chunks)
 
 
 class Builder:
@@ -253,6 +274,17 @@ class Builder:
     def needs(self, rule: Rule) -> tuple[str, ...]:
         """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
         (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
+        names, found = self._unknown_names(rule)
+        if found is not None:
+            return found
+        found = self._asked.get(names)
+        if found is None:
+            found = self._asked[names] = self._asked_through(names)
+        return found
+
+    def _unknown_names(self, rule: Rule) -> tuple[tuple[str, ...], Optional[tuple[str, ...]]]:
+        """The fields of the atoms of ``rule`` whose truth is unknown (memoised by the values of the facts it reads),
+        and the profile fields they are asked through when none of them is contextual (else None)."""
         texts = self.texts
         read = texts.readers.get(rule.id)
         if read is None:
@@ -271,13 +303,7 @@ class Builder:
             if len(texts.unknown) >= _LIMIT:
                 texts.unknown.clear()
             texts.unknown[key] = entry
-        names, found = entry
-        if found is not None:
-            return found
-        found = self._asked.get(names)
-        if found is None:
-            found = self._asked[names] = self._asked_through(names)
-        return found
+        return entry
 
     def _asked_shared(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """The profile fields ``names`` (none contextual) are asked through, one tuple per distinct ``names``."""
@@ -453,31 +479,46 @@ class Builder:
         get = self.truths2.get
         plan = self.texts.plan(self.selection)
         # each with its pending cache key (None when it applies): the keys determine the pending entitlements
-        out: list[tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]] = []
-        # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
+        out: list[_Ordered] = []
         texts = self.texts
-        applies = texts.applies.get(self.lang)
+        lang = self.lang
+        applies = texts.applies.get(lang)
         if applies is None:
-            applies = texts.applies.setdefault(self.lang, {})
-        pending = texts.pending.get(self.lang)
+            applies = texts.applies.setdefault(lang, {})
+        pending = texts.pending.get(lang)
         if pending is None:
-            pending = texts.pending.setdefault(self.lang, {})
-        for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
-            rule_id = group.ids[0]
-            if get(rule_id) is True and group.verified[0]:  # applies: a function of the rule and the language
-                item = applies.get(rule_id)
+            pending = texts.pending.setdefault(lang, {})
+        facts = self.facts
+        asked = self._asked
+        for chunk in plan.chunks:  # the one-rule entitlements, a chunk of them at a time
+            memo = chunk.memo.get(lang)
+            if memo is None:
+                memo = chunk.memo.setdefault(lang, {})
+            try:
+                key = chunk.read(facts)
+            except KeyError:  # a field absent from the facts (unknown): computed, not remembered
+                entries = self._chunk_entries(chunk, applies, pending)
+            else:
+                found = memo.get(key)
+                if found is None:
+                    found = self._chunk_entries(chunk, applies, pending)
+                    if len(memo) >= _LIMIT:
+                        memo.clear()
+                    memo[key] = found
+                entries = found
+            out += entries[0]
+            for group, names in entries[1]:  # pending, asked through fields that depend on this call
+                needs = asked.get(names)
+                if needs is None:
+                    needs = asked[names] = self._asked_through(names)
+                several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (group.ids[0], needs)
+                item = pending.get(several)
                 if item is None:
-                    item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
-                out.append((item[0], item[1], None))
-            else:  # pending: a function of the rule, its needs and the language
-                key = (rule_id, self.needs(group.rules[0]))
-                item = pending.get(key)
-                if item is None:
-                    item = self._entitlement_of(group, group.rules, group.ids, "pending", key[1])
+                    item = self._entitlement_of(group, group.rules, group.ids, "pending", needs)
                     if len(pending) >= _LIMIT:
                         pending.clear()
-                    pending[key] = item
-                out.append((item[0], item[1], key))
+                    pending[several] = item
+                out.append((item[0], item[1], several))
         choices = texts.choices
         for group in plan.multiples:
             truths = tuple(map(get, group.ids))
@@ -504,9 +545,41 @@ class Builder:
                         pending.clear()
                     pending[several] = item
                 out.append((item[0], item[1], several))
-        out.sort(key=_first)  # stable: ties keep the order above
+        out.sort()  # by the sort keys alone: one per entitlement, so never equal
         self.pending_key = tuple([k for _, _, k in out if k is not None])
         return [e for _, e, _ in out]
+
+    def _chunk_entries(self, chunk: _Chunk, applies: dict[Union[str, tuple[str, ...]], _Item],
+                       pending: dict[tuple[Union[str, tuple[str, ...]], tuple[str, ...]], _Item]) -> _Entries:
+        """What the one-rule entitlements of ``chunk`` give on this call's facts (see :class:`_Chunk`)."""
+        get = self.truths2.get
+        done: list[_Ordered] = []
+        later: list[tuple[_Group, tuple[str, ...]]] = []
+        for group in chunk.groups:
+            rule_id = group.ids[0]
+            truth = get(rule_id)
+            if truth is False:
+                continue
+            if truth is True and group.verified[0]:  # applies: a function of the rule and the language
+                item = applies.get(rule_id)
+                if item is None:
+                    item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
+                done.append((item[0], item[1], None))
+                continue
+            # pending: a function of the rule, its needs and the language
+            names, shared = self._unknown_names(group.rules[0])
+            if shared is None:
+                later.append((group, names))
+                continue
+            key = (rule_id, shared)
+            item = pending.get(key)
+            if item is None:
+                item = self._entitlement_of(group, group.rules, group.ids, "pending", shared)
+                if len(pending) >= _LIMIT:
+                    pending.clear()
+                pending[key] = item
+            done.append((item[0], item[1], key))
+        return tuple(done), tuple(later)
 
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
                         status: str, known_needs: Optional[tuple[str, ...]] = None,
@@ -765,10 +838,6 @@ _TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pensi
 
 
 _TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
-
-
-def _first(item: tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]) -> tuple[int, bool, str]:
-    return item[0]
 
 
 def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:
