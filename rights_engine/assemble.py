@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import NamedTuple, Optional, Union
 
 from . import __version__
+from ._memo import Doorkeeper
 from .backends.python import atom_truths
 from .classification import Derived, Weighing, evaluate, unknown_fields
 from .conditions import fields as cond_fields
@@ -81,14 +82,22 @@ class TextCache:
         #: per selection's stage-2 rules (found by identity: the engine gives selections with the same rules the
         #: same tuples; the tuple is kept alive with its plan, so its id is never another's)
         self._plans: dict[int, tuple[tuple[Rule, ...], _Plan]] = {}
+        #: the plans' chunks by the ids of their rules: selections with the same rules there share them (and what they
+        #: remember)
+        self._chunks: dict[tuple[str, ...], _Chunk] = {}
+        self._groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
         self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
         self.channels: dict[tuple[str, str], ChannelRef] = {}
         self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
         self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: (entitlement id, contributing rule ids, status, language) -> the entitlement without needs
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
+        #: admits a pending entitlement whose needs depend on the call to ``pending`` on its second sighting
+        self.admit_pending = Doorkeeper()
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
+        self.admit_provenance = Doorkeeper()
         self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
         #: per rule id: the fields its condition reads
         self.fields: dict[str, tuple[str, ...]] = {}
@@ -114,9 +123,11 @@ class TextCache:
         entry = self._plans.get(id(selection.stage2))
         if entry is not None and entry[0] is selection.stage2:
             return entry[1]
-        found = _plan(self._rb, selection)
+        found = _plan(self._rb, selection, self._chunks, self._groups)
         if len(self._plans) >= 1024:
             self._plans = {}
+            self._chunks = {}
+            self._groups = {}
         self._plans[id(selection.stage2)] = (selection.stage2, found)
         return found
 
@@ -170,6 +181,7 @@ class _Group(NamedTuple):
     ids: tuple[str, ...]
     verified: tuple[bool, ...]
     order: tuple[int, str]  # (topic rank, id): the result's order, with the status between them
+    keys: tuple[tuple[int, bool, str], tuple[int, bool, str]]  # its sort key when it applies, when pending
 
 
 class _Plan(NamedTuple):
@@ -208,20 +220,36 @@ def _is_national_source(rule: Rule) -> bool:
     return rule.source.jurisdiction.province is None
 
 
-def _plan(rb: RuleBase, selection: Selection) -> _Plan:
-    groups = [
-        _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
-               (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
-        for ent_id, rules in ((ent_id, _local_first(rules)) for ent_id, rules in selection.groups)
-    ]
+def _group(rb: RuleBase, ent_id: str, rules: Sequence[Rule], shared: dict[tuple[str, tuple[str, ...]], _Group]
+           ) -> _Group:
+    """The group of ``rules`` (a function of them: selections with the same rules share it)."""
+    key = (ent_id, tuple(r.id for r in rules))
+    found = shared.get(key)
+    if found is None:
+        ordered = _local_first(tuple(rules))
+        rank = _TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS))
+        found = shared[key] = _Group(ent_id, ordered, tuple(r.id for r in ordered),
+                                     tuple(r.spec.certainty == "verified" for r in ordered), (rank, ent_id),
+                                     ((rank, False, ent_id), (rank, True, ent_id)))
+    return found
+
+
+def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[str, ...], _Chunk],
+          shared_groups: dict[tuple[str, tuple[str, ...]], _Group]) -> _Plan:
+    groups = [_group(rb, ent_id, rules, shared_groups) for ent_id, rules in selection.groups]
     singles = tuple(g for g in groups if len(g.rules) == 1)
     by_fields: dict[tuple[str, ...], list[_Group]] = {}
     for g in singles:
         by_fields.setdefault(tuple(sorted(cond_fields(g.rules[0].condition))), []).append(g)
-    chunks = tuple(_Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
-                   for fields, gs in by_fields.items())
+    chunks = []
+    for fields, gs in by_fields.items():
+        ids = tuple(g.ids[0] for g in gs)
+        chunk = shared.get(ids)
+        if chunk is None:
+            chunk = shared[ids] = _Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
+        chunks.append(chunk)
     return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
-                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"), chunks)
+                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"), tuple(chunks))
 
 
 class Builder:
@@ -490,6 +518,7 @@ class Builder:
             pending = texts.pending.setdefault(lang, {})
         facts = self.facts
         asked = self._asked
+        admit = texts.admit_pending.admit
         for chunk in plan.chunks:  # the one-rule entitlements, a chunk of them at a time
             memo = chunk.memo.get(lang)
             if memo is None:
@@ -515,9 +544,10 @@ class Builder:
                 item = pending.get(several)
                 if item is None:
                     item = self._entitlement_of(group, group.rules, group.ids, "pending", needs)
-                    if len(pending) >= _LIMIT:
-                        pending.clear()
-                    pending[several] = item
+                    if admit(several):  # the needs come from the classification: kept when asked for again
+                        if len(pending) >= _LIMIT:
+                            pending.clear()
+                        pending[several] = item
                 out.append((item[0], item[1], several))
         choices = texts.choices
         for group in plan.multiples:
@@ -541,9 +571,10 @@ class Builder:
                 item = pending.get(several)
                 if item is None:
                     item = self._entitlement_of(group, rules, ids, status, several[1])
-                    if len(pending) >= _LIMIT:
-                        pending.clear()
-                    pending[several] = item
+                    if admit(several):
+                        if len(pending) >= _LIMIT:
+                            pending.clear()
+                        pending[several] = item
                 out.append((item[0], item[1], several))
         out.sort()  # by the sort keys alone: one per entitlement, so never equal
         self.pending_key = tuple([k for _, _, k in out if k is not None])
@@ -594,21 +625,19 @@ class Builder:
                 needs = self.needs(contributing[0])  # without repeats already
             else:
                 needs = tuple(dict.fromkeys(n for r in contributing for n in self.needs(r)))
-        key = (group.ent_id, ids, status, needs, self.lang)
+        # the entitlement without needs, made once (a function of the rules, the status and the language); with
+        # needs, a copy with only them replaced (not kept here: the caller keeps the item when it is asked for again)
+        key = (group.ent_id, ids, status, self.lang)
         cache = self.texts.entitlements
         found = cache.get(key)
         if found is None:
-            if key[3]:  # the same entitlement with other needs differs only in them
-                found = cache.get(key[:3] + ((),) + key[4:])
-                if found is None:
-                    found = cache[key[:3] + ((),) + key[4:]] = self.entitlement(group.ent_id, contributing, status, ())
-                found = _with_needs(found, key[3])
-            else:
-                found = self.entitlement(group.ent_id, contributing, status, ())
+            found = self.entitlement(group.ent_id, contributing, status, ())
             if len(cache) >= _LIMIT:
                 cache.clear()
             cache[key] = found
-        return (group.order[0], status != "applies", group.order[1]), found
+        if needs:
+            found = _with_needs(found, needs)
+        return group.keys[status != "applies"], found
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
                     needs: Sequence[str]) -> Entitlement:
@@ -764,9 +793,10 @@ class Builder:
             found = Provenance(rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
                                newest_source_date=rb.newest_source_date, backend=self.backend,
                                rules_in_force=rules_in_force)
-            if len(self.texts.provenances) >= 4096:  # one per day asked about: bounded
-                self.texts.provenances.clear()
-            self.texts.provenances[key] = found
+            if self.texts.admit_provenance.admit(key):  # one per day asked about: kept when asked again
+                if len(self.texts.provenances) >= 4096:  # bounded
+                    self.texts.provenances.clear()
+                self.texts.provenances[key] = found
         return found
 
 
@@ -786,7 +816,10 @@ def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
     values = template.__dict__.copy()
     values["needs"] = list(needs)
     _set(copied, "__dict__", values)
-    _set(copied, "__pydantic_fields_set__", template.__pydantic_fields_set__ | {"needs"})
+    fields_set = template.__pydantic_fields_set__
+    # the template's own set when it names ``needs`` already (a frozen model's set is never changed in place: a
+    # copy made by pydantic gets its own), else a new one
+    _set(copied, "__pydantic_fields_set__", fields_set if "needs" in fields_set else fields_set | {"needs"})
     _set(copied, "__pydantic_extra__", None)
     _set(copied, "__pydantic_private__", None)
     return copied

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Optional
 
-from ._memo import IdentityMemo
+from ._memo import Doorkeeper, IdentityMemo
 from .result import Classification, Entitlement, Question
 from .rulebase import RuleBase
 
@@ -38,9 +38,10 @@ def rank_questions(
     ranked = known.rankings.get(key)
     if ranked is None:
         ranked = tuple(_rank(rb, known, lang, classification, entitlements, work_place_unknown))
-        if len(known.rankings) >= _RANKINGS_LIMIT:
-            known.rankings.clear()
-        known.rankings[key] = ranked
+        if known.admit.admit(key):  # kept on its second sighting (most keys of new profiles never come again)
+            if len(known.rankings) >= _RANKINGS_LIMIT:
+                known.rankings.clear()
+            known.rankings[key] = ranked
     return list(ranked)
 
 
@@ -91,6 +92,7 @@ class _Known:
         self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
         #: the ranked questions per (lang, work place unknown, classification needs, pending entitlements)
         self.rankings: dict[tuple[str, bool, tuple[str, ...], Hashable], tuple[Question, ...]] = {}
+        self.admit = Doorkeeper()
 
 
 _RANKINGS_LIMIT = 1 << 14
