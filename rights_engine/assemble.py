@@ -84,7 +84,7 @@ class TextCache:
         self._plans: dict[int, tuple[tuple[Rule, ...], _Plan]] = {}
         #: the plans' chunks by the ids of their rules: selections with the same rules there share them (and what they
         #: remember)
-        self._chunks: dict[tuple[str, ...], _Chunk] = {}
+        self._chunks: dict[tuple[tuple[str, ...], ...], _Chunk] = {}
         self._groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
         self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
         self.channels: dict[tuple[str, str], ChannelRef] = {}
@@ -114,8 +114,6 @@ class TextCache:
         #: per language: (rule id or ids of the contributing rules, needs) -> (sort key, entitlement) of the
         #: entitlement pending on them
         self.pending: dict[str, dict[tuple[Union[str, tuple[str, ...]], tuple[str, ...]], _Item]] = {}
-        #: (rule ids of a several-rule entitlement, their truths) -> the rules that grant it and its status
-        self.choices: dict[tuple[tuple[str, ...], tuple[Truth, ...]], _Choice] = {}
 
     def plan(self, selection: Selection) -> _Plan:
         """What the builder reads of ``selection`` (its entitlement groups and reason rules, both functions of its
@@ -187,17 +185,14 @@ class _Group(NamedTuple):
 class _Plan(NamedTuple):
     """What the builder reads of a selection on every call, computed once per selection."""
 
-    singles: tuple[_Group, ...]  # entitlements granted by one rule (most)
-    single_ids: tuple[str, ...]  # their rules' ids, in the same order
-    multiples: tuple[_Group, ...]  # entitlements granted by several rules
     reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
-    chunks: tuple[_Chunk, ...]  # the singles by the facts their rules read
+    chunks: tuple[_Chunk, ...]  # every entitlement, by the facts its rules read
 
 
 class _Chunk(NamedTuple):
-    """One-rule entitlements whose rules read the same facts: what they give is a function of those facts' values
-    (``read``), remembered per language, except the profile fields a pending one is asked through when its unknown
-    facts include one that depends on the classification's needs or on the places given (found per call)."""
+    """Entitlements whose rules read the same facts: what they give is a function of those facts' values (``read``),
+    remembered per language, except the profile fields a pending one is asked through when its unknown facts include
+    one that depends on the classification's needs or on the places given (found per call)."""
 
     groups: tuple[_Group, ...]
     read: Callable[[FactValues], object]
@@ -205,8 +200,11 @@ class _Chunk(NamedTuple):
 
 
 #: the result items a chunk gives on some values of its facts (sort key, entitlement, pending key or None), and its
-#: pending entitlements whose profile fields depend on the call (the group and the unknown facts of its rule)
-_Entries = tuple[tuple["_Ordered", ...], tuple[tuple[_Group, tuple[str, ...]], ...]]
+#: pending entitlements whose profile fields depend on the call: (group, the rules that grant it, the head of its
+#: pending key (the rule id of a one-rule entitlement, else the rules' ids), the unknown facts of a one-rule
+#: entitlement's rule or None)
+_Later = tuple["_Group", tuple[Rule, ...], Union[str, tuple[str, ...]], Optional[tuple[str, ...]]]
+_Entries = tuple[tuple["_Ordered", ...], tuple[_Later, ...]]
 _Ordered = tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]
 
 
@@ -234,22 +232,20 @@ def _group(rb: RuleBase, ent_id: str, rules: Sequence[Rule], shared: dict[tuple[
     return found
 
 
-def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[str, ...], _Chunk],
+def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[tuple[str, ...], ...], _Chunk],
           shared_groups: dict[tuple[str, tuple[str, ...]], _Group]) -> _Plan:
     groups = [_group(rb, ent_id, rules, shared_groups) for ent_id, rules in selection.groups]
-    singles = tuple(g for g in groups if len(g.rules) == 1)
     by_fields: dict[tuple[str, ...], list[_Group]] = {}
-    for g in singles:
-        by_fields.setdefault(tuple(sorted(cond_fields(g.rules[0].condition))), []).append(g)
+    for g in groups:
+        by_fields.setdefault(tuple(sorted({f for r in g.rules for f in cond_fields(r.condition)})), []).append(g)
     chunks = []
     for fields, gs in by_fields.items():
-        ids = tuple(g.ids[0] for g in gs)
+        ids = tuple(g.ids for g in gs)
         chunk = shared.get(ids)
         if chunk is None:
             chunk = shared[ids] = _Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
         chunks.append(chunk)
-    return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
-                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"), tuple(chunks))
+    return _Plan(tuple(r for r in selection.stage2 if r.spec.kind == "reason"), tuple(chunks))
 
 
 class Builder:
@@ -504,7 +500,6 @@ class Builder:
     # -- entitlements ------------------------------------------------------------------------------
     def entitlements(self) -> list[Entitlement]:
         """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
-        get = self.truths2.get
         plan = self.texts.plan(self.selection)
         # each with its pending cache key (None when it applies): the keys determine the pending entitlements
         out: list[_Ordered] = []
@@ -519,7 +514,7 @@ class Builder:
         facts = self.facts
         asked = self._asked
         admit = texts.admit_pending.admit
-        for chunk in plan.chunks:  # the one-rule entitlements, a chunk of them at a time
+        for chunk in plan.chunks:  # the entitlements, a chunk of them at a time
             memo = chunk.memo.get(lang)
             if memo is None:
                 memo = chunk.memo.setdefault(lang, {})
@@ -536,42 +531,18 @@ class Builder:
                     memo[key] = found
                 entries = found
             out += entries[0]
-            for group, names in entries[1]:  # pending, asked through fields that depend on this call
-                needs = asked.get(names)
-                if needs is None:
-                    needs = asked[names] = self._asked_through(names)
-                several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (group.ids[0], needs)
+            for group, rules, head, names in entries[1]:  # pending, asked through fields that depend on this call
+                if names is not None:
+                    needs = asked.get(names)
+                    if needs is None:
+                        needs = asked[names] = self._asked_through(names)
+                else:
+                    needs = tuple(dict.fromkeys(n for r in rules for n in self.needs(r)))
+                several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
                 item = pending.get(several)
                 if item is None:
-                    item = self._entitlement_of(group, group.rules, group.ids, "pending", needs)
+                    item = self._entitlement_of(group, rules, tuple(r.id for r in rules), "pending", needs)
                     if admit(several):  # the needs come from the classification: kept when asked for again
-                        if len(pending) >= _LIMIT:
-                            pending.clear()
-                        pending[several] = item
-                out.append((item[0], item[1], several))
-        choices = texts.choices
-        for group in plan.multiples:
-            truths = tuple(map(get, group.ids))
-            choice = choices.get((group.ids, truths))
-            if choice is None:
-                choice = _choose(group, truths)
-                if len(choices) >= _LIMIT:
-                    choices.clear()
-                choices[(group.ids, truths)] = choice
-            if choice is _NONE_LIVE:
-                continue
-            rules, ids, status = choice
-            if status == "applies":  # a function of the rules and the language
-                item = applies.get(ids)
-                if item is None:
-                    item = applies[ids] = self._entitlement_of(group, rules, ids, status)
-                out.append((item[0], item[1], None))
-            else:
-                several = (ids, tuple(dict.fromkeys(n for r in rules for n in self.needs(r))))
-                item = pending.get(several)
-                if item is None:
-                    item = self._entitlement_of(group, rules, ids, status, several[1])
-                    if admit(several):
                         if len(pending) >= _LIMIT:
                             pending.clear()
                         pending[several] = item
@@ -582,30 +553,50 @@ class Builder:
 
     def _chunk_entries(self, chunk: _Chunk, applies: dict[Union[str, tuple[str, ...]], _Item],
                        pending: dict[tuple[Union[str, tuple[str, ...]], tuple[str, ...]], _Item]) -> _Entries:
-        """What the one-rule entitlements of ``chunk`` give on this call's facts (see :class:`_Chunk`)."""
+        """What the entitlements of ``chunk`` give on this call's facts (see :class:`_Chunk`)."""
         get = self.truths2.get
         done: list[_Ordered] = []
-        later: list[tuple[_Group, tuple[str, ...]]] = []
+        later: list[_Later] = []
         for group in chunk.groups:
-            rule_id = group.ids[0]
-            truth = get(rule_id)
-            if truth is False:
-                continue
-            if truth is True and group.verified[0]:  # applies: a function of the rule and the language
-                item = applies.get(rule_id)
-                if item is None:
-                    item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
-                done.append((item[0], item[1], None))
-                continue
-            # pending: a function of the rule, its needs and the language
-            names, shared = self._unknown_names(group.rules[0])
-            if shared is None:
-                later.append((group, names))
-                continue
-            key = (rule_id, shared)
+            head: Union[str, tuple[str, ...]]
+            rules: tuple[Rule, ...]
+            if len(group.rules) == 1:
+                rule_id = group.ids[0]
+                truth = get(rule_id)
+                if truth is False:
+                    continue
+                if truth is True and group.verified[0]:  # applies: a function of the rule and the language
+                    item = applies.get(rule_id)
+                    if item is None:
+                        item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
+                    done.append((item[0], item[1], None))
+                    continue
+                # pending: a function of the rule, its needs and the language
+                rules, ids, head = group.rules, group.ids, rule_id
+                names, needs = self._unknown_names(group.rules[0])
+                if needs is None:
+                    later.append((group, rules, head, names))
+                    continue
+            else:
+                rules, ids, status = _choose(group, tuple(map(get, group.ids)))
+                if status == "":  # every rule false
+                    continue
+                if status == "applies":  # a function of the rules and the language
+                    item = applies.get(ids)
+                    if item is None:
+                        item = applies[ids] = self._entitlement_of(group, rules, ids, status)
+                    done.append((item[0], item[1], None))
+                    continue
+                head = ids
+                each = [self._unknown_names(r)[1] for r in rules]
+                if any(n is None for n in each):
+                    later.append((group, rules, head, None))
+                    continue
+                needs = tuple(dict.fromkeys(n for names in each for n in names or ()))
+            key = (head, needs)
             item = pending.get(key)
             if item is None:
-                item = self._entitlement_of(group, group.rules, group.ids, "pending", shared)
+                item = self._entitlement_of(group, rules, ids, "pending", needs)
                 if len(pending) >= _LIMIT:
                     pending.clear()
                 pending[key] = item
