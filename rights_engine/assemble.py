@@ -95,6 +95,8 @@ class TextCache:
         #: admits a pending entitlement whose needs depend on the call to ``pending`` on its second sighting
         self.admit_pending = Doorkeeper()
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
+        #: (band id, the weighing's figures, language) -> the reason that tells the weighing
+        self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.admit_provenance = Doorkeeper()
@@ -419,13 +421,15 @@ class Builder:
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
         form = _CONTRACT_FORMS.get(form_key)
-        return Classification(
-            category=category,  # type: ignore[arg-type]
-            employment_mode=mode,  # type: ignore[arg-type]
-            employer=employer,  # type: ignore[arg-type]
+        # every piece is a validated model (or a list of them) or a plain value of the field's type: nothing to
+        # validate again
+        return Classification.model_construct(
+            category=category,
+            employment_mode=mode,
+            employer=employer,
             contract_form=_(form, self.lang) if form else None,
             candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
-            certainty=d.certainty,  # type: ignore[arg-type]
+            certainty=d.certainty,
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
@@ -434,6 +438,17 @@ class Builder:
 
     def weighing_reason(self, band: Rule, w: Weighing) -> Reason:
         """How the score was reached, with the band that holds (its citations)."""
+        key = (band.id, w.toward, w.against, w.score, w.low, w.high, self.lang)  # small integers: few keys
+        weighings = self.texts.weighings
+        found = weighings.get(key)
+        if found is None:
+            found = self._weighing_reason(band, w)
+            if len(weighings) >= _LIMIT:
+                weighings.clear()
+            weighings[key] = found
+        return found
+
+    def _weighing_reason(self, band: Rule, w: Weighing) -> Reason:
         lo, hi = band.spec.score_min, band.spec.score_max
         if lo is not None and hi is not None:
             bounds = f"{lo}…{hi}"
