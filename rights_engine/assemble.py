@@ -202,10 +202,10 @@ class _Chunk(NamedTuple):
 
 
 #: the result items a chunk gives on some values of its facts (sort key, entitlement, pending key or None), and its
-#: pending entitlements whose profile fields depend on the call: (group, the rules that grant it, the head of its
-#: pending key (the rule id of a one-rule entitlement, else the rules' ids), the unknown facts of a one-rule
-#: entitlement's rule or None)
-_Later = tuple["_Group", tuple[Rule, ...], Union[str, tuple[str, ...]], Optional[tuple[str, ...]]]
+#: pending entitlements whose profile fields depend on the call: (the rules that grant it, the head of its pending
+#: key (the rule id of a one-rule entitlement, else the rules' ids), the unknown facts of a one-rule entitlement's
+#: rule or None, and the entitlement without needs with its sort key)
+_Later = tuple[tuple[Rule, ...], Union[str, tuple[str, ...]], Optional[tuple[str, ...]], "_Item"]
 _Entries = tuple[tuple["_Ordered", ...], tuple[_Later, ...]]
 _Ordered = tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]
 
@@ -546,7 +546,7 @@ class Builder:
                     memo[key] = found
                 entries = found
             out += entries[0]
-            for group, rules, head, names in entries[1]:  # pending, asked through fields that depend on this call
+            for rules, head, names, template in entries[1]:  # pending, asked through fields that depend on this call
                 if names is not None:
                     needs = asked.get(names)
                     if needs is None:
@@ -556,7 +556,7 @@ class Builder:
                 several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
                 item = pending.get(several)
                 if item is None:
-                    item = self._entitlement_of(group, rules, tuple(r.id for r in rules), "pending", needs)
+                    item = (template[0], _with_needs(template[1], needs)) if needs else template
                     if admit(several):  # the needs come from the classification: kept when asked for again
                         if len(pending) >= _LIMIT:
                             pending.clear()
@@ -590,7 +590,7 @@ class Builder:
                 rules, ids, head = group.rules, group.ids, rule_id
                 names, needs = self._unknown_names(group.rules[0])
                 if needs is None:
-                    later.append((group, rules, head, names))
+                    later.append((rules, head, names, self._entitlement_of(group, rules, ids, "pending")))
                     continue
             else:
                 rules, ids, status = _choose(group, tuple(map(get, group.ids)))
@@ -605,7 +605,7 @@ class Builder:
                 head = ids
                 each = [self._unknown_names(r)[1] for r in rules]
                 if any(n is None for n in each):
-                    later.append((group, rules, head, None))
+                    later.append((rules, head, None, self._entitlement_of(group, rules, ids, "pending")))
                     continue
                 needs = tuple(dict.fromkeys(n for names in each for n in names or ()))
             key = (head, needs)

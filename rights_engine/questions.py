@@ -77,9 +77,10 @@ def _rank(
             text = definition.get(lang) if definition else field
             question = Question(field=field, text=text, choices=_choices(rb, field, lang), weight=weight,
                                 decides=list(key[2]))
-            if len(known.questions) >= 4096:
-                known.questions.clear()
-            known.questions[key] = question
+            if known.admit.admit(key):
+                if len(known.questions) >= 4096:
+                    known.questions.clear()
+                known.questions[key] = question
         out.append(question)
     return out
 
