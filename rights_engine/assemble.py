@@ -155,7 +155,7 @@ _LIMIT = 1 << 16
 
 
 #: (sort key, entitlement)
-_Item = tuple[tuple[int, bool, str], Entitlement]
+_Item = tuple[int, Entitlement]
 #: the contributing rules of a several-rule entitlement, their ids and its status; or _NONE_LIVE (every rule false)
 _Choice = tuple[tuple[Rule, ...], tuple[str, ...], str]
 _NONE_LIVE: _Choice = ((), (), "")
@@ -181,7 +181,7 @@ class _Group(NamedTuple):
     ids: tuple[str, ...]
     verified: tuple[bool, ...]
     order: tuple[int, str]  # (topic rank, id): the result's order, with the status between them
-    keys: tuple[tuple[int, bool, str], tuple[int, bool, str]]  # its sort key when it applies, when pending
+    keys: tuple[int, int]  # its sort key when it applies, when pending (see :func:`_group`)
 
 
 class _Plan(NamedTuple):
@@ -207,7 +207,7 @@ class _Chunk(NamedTuple):
 #: rule or None, and the entitlement without needs with its sort key)
 _Later = tuple[tuple[Rule, ...], Union[str, tuple[str, ...]], Optional[tuple[str, ...]], "_Item"]
 _Entries = tuple[tuple["_Ordered", ...], tuple[_Later, ...]]
-_Ordered = tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]
+_Ordered = tuple[int, Entitlement, Optional[Hashable]]
 
 
 def _local_first(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
@@ -228,9 +228,13 @@ def _group(rb: RuleBase, ent_id: str, rules: Sequence[Rule], shared: dict[tuple[
     if found is None:
         ordered = _local_first(tuple(rules))
         rank = _TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS))
+        # the result's order (topic rank, applies before pending, id) as one integer per entitlement and status:
+        # integers sort fast, and each is one entitlement's, so items never compare further
+        ids = sorted(rb.entitlements)
+        position, width = ids.index(ent_id), len(ids)
         found = shared[key] = _Group(ent_id, ordered, tuple(r.id for r in ordered),
                                      tuple(r.spec.certainty == "verified" for r in ordered), (rank, ent_id),
-                                     ((rank, False, ent_id), (rank, True, ent_id)))
+                                     ((2 * rank) * width + position, (2 * rank + 1) * width + position))
     return found
 
 
@@ -620,7 +624,7 @@ class Builder:
 
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
                         status: str, known_needs: Optional[tuple[str, ...]] = None,
-                        ) -> tuple[tuple[int, bool, str], Entitlement]:
+                        ) -> tuple[int, Entitlement]:
         """The entitlement of ``group`` from its ``contributing`` rules, with its sort key (``known_needs``: the
         needs of a pending one when the caller has them already, as computed below)."""
         needs: tuple[str, ...] = ()
