@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from operator import itemgetter
-from typing import NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, TypeVar, Union
+
+from pydantic import BaseModel
 
 from . import __version__
 from ._memo import Doorkeeper
@@ -427,7 +429,8 @@ class Builder:
         form = _CONTRACT_FORMS.get(form_key)
         # every piece is a validated model (or a list of them) or a plain value of the field's type: nothing to
         # validate again
-        return Classification.model_construct(
+        return _construct(
+            Classification,
             category=category,
             employment_mode=mode,
             employer=employer,
@@ -781,7 +784,8 @@ class Builder:
         entitlements = self.entitlements()
         rb = self.rb
         # every piece is a validated model (or a fresh list of them) made above: nothing to validate again
-        return Result.model_construct(
+        return _construct(
+            Result,
             lang=self.lang,
             classification=classification,
             entitlements=entitlements,
@@ -817,6 +821,23 @@ def _no_fields(facts: FactValues) -> object:
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
 _new_object = object.__new__
 _set = object.__setattr__
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _construct(model: type[_M], **values: object) -> _M:
+    """``model.model_construct(**values)`` for ``values`` that name every field of ``model`` in its order (validated
+    pieces): the same model (its ``__dict__``, fields set, no extra, no private attributes), without pydantic's
+    generic field-by-field walk. Anything else takes ``model_construct`` itself."""
+    if tuple(values) != tuple(model.model_fields):
+        return model.model_construct(**values)  # type: ignore[arg-type]
+    made = _new_object(model)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", set(values))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
 
 
 def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
