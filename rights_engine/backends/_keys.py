@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Optional
 
-from ..conditions import And, Compare, Const, Member, Node, Not, Or
+from ..conditions import And, Compare, Const, Member, Node, Not, Or, Surely
 from ..conditions import fields as cond_fields
 from ..factset import FactValues
 
@@ -38,7 +38,7 @@ def number_cuts(nodes: Iterable[Node], numbers: Iterable[str], scale: Callable[[
                 cuts[node.field].add(scale(node.value))
         elif isinstance(node, Member):
             raw.add(node.field)
-        elif isinstance(node, Not):
+        elif isinstance(node, (Not, Surely)):  # a function of the item's truth
             walk(node.item)
         elif isinstance(node, (And, Or)):
             for item in node.items:
