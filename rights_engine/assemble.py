@@ -204,10 +204,11 @@ class _Chunk(NamedTuple):
 
 
 #: the result items a chunk gives on some values of its facts (sort key, entitlement, pending key or None), and its
-#: pending entitlements whose profile fields depend on the call: (the rules that grant it, the head of its pending
-#: key (the rule id of a one-rule entitlement, else the rules' ids), the unknown facts of a one-rule entitlement's
-#: rule or None, and the entitlement without needs with its sort key)
-_Later = tuple[tuple[Rule, ...], Union[str, tuple[str, ...]], Optional[tuple[str, ...]], "_Item"]
+#: pending entitlements whose profile fields depend on the call: (the head of its pending key (the rule id of a
+#: one-rule entitlement, else the rules' ids), for each rule that grants it the unknown facts of its atoms and the
+#: profile fields they are asked through when that does not depend on the call (else None), and the entitlement
+#: without needs with its sort key)
+_Later = tuple[Union[str, tuple[str, ...]], tuple[tuple[tuple[str, ...], Optional[tuple[str, ...]]], ...], "_Item"]
 _Entries = tuple[tuple["_Ordered", ...], tuple[_Later, ...]]
 _Ordered = tuple[int, Entitlement, Optional[Hashable]]
 
@@ -553,13 +554,15 @@ class Builder:
                     memo[key] = found
                 entries = found
             out += entries[0]
-            for rules, head, names, template in entries[1]:  # pending, asked through fields that depend on this call
-                if names is not None:
-                    needs = asked.get(names)
-                    if needs is None:
-                        needs = asked[names] = self._asked_through(names)
-                else:
-                    needs = tuple(dict.fromkeys(n for r in rules for n in self.needs(r)))
+            for head, parts, template in entries[1]:  # pending, asked through fields that depend on this call
+                each: list[tuple[str, ...]] = []
+                for names, shared in parts:
+                    if shared is None:
+                        shared = asked.get(names)
+                        if shared is None:
+                            shared = asked[names] = self._asked_through(names)
+                    each.append(shared)
+                needs = each[0] if len(each) == 1 else tuple(dict.fromkeys(n for part in each for n in part))
                 several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
                 item = pending.get(several)
                 if item is None:
@@ -597,7 +600,7 @@ class Builder:
                 rules, ids, head = group.rules, group.ids, rule_id
                 names, needs = self._unknown_names(group.rules[0])
                 if needs is None:
-                    later.append((rules, head, names, self._entitlement_of(group, rules, ids, "pending")))
+                    later.append((head, ((names, None),), self._entitlement_of(group, rules, ids, "pending")))
                     continue
             else:
                 rules, ids, status = _choose(group, tuple(map(get, group.ids)))
@@ -610,11 +613,11 @@ class Builder:
                     done.append((item[0], item[1], None))
                     continue
                 head = ids
-                each = [self._unknown_names(r)[1] for r in rules]
-                if any(n is None for n in each):
-                    later.append((rules, head, None, self._entitlement_of(group, rules, ids, "pending")))
+                parts = tuple(self._unknown_names(r) for r in rules)
+                if any(shared is None for _, shared in parts):
+                    later.append((head, parts, self._entitlement_of(group, rules, ids, "pending")))
                     continue
-                needs = tuple(dict.fromkeys(n for names in each for n in names or ()))
+                needs = tuple(dict.fromkeys(n for _, shared in parts for n in shared or ()))
             key = (head, needs)
             item = pending.get(key)
             if item is None:

@@ -512,7 +512,7 @@ def _position(item: tuple[int, str, Node]) -> int:
 
 #: When an engine's rules are cut into shared rulesets (``groups``), a ruleset reads facts with at most about this
 #: many combinations of values (see :func:`_states`), so that its memo fills with few keys and then always answers.
-_MAX_KEYS = 256
+_MAX_KEYS = 512
 
 
 def _states(spec: FactSpec) -> int:
@@ -543,7 +543,8 @@ def _cut(rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any], always: d
             raise EngineError(f"{rule_id}: condition too complex for durable-rules ({paths} paths)")
         wider = read.union(cond_fields(node))
         if (load + paths > MAX_PATHS_PER_RULESET or 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET
-                or (max_keys is not None and chunks[-1] and math.prod(_states(schema[f]) for f in wider) > max_keys)):
+                or (max_keys is not None and chunks[-1] and read != set(cond_fields(node))
+                    and math.prod(_states(schema[f]) for f in wider) > max_keys)):
             chunks.append([])
             load = 0
             wider = set(cond_fields(node))

@@ -206,7 +206,7 @@ class _Chunk:
 #: Truths remembered per chunk before its memo is emptied.
 _MAX_MEMO = 1 << 12
 #: A chunk reads facts with at most about this many combinations of values (a rule alone may read more).
-_MAX_KEYS = 256
+_MAX_KEYS = 512
 
 
 def _states(spec: Any) -> int:
@@ -272,7 +272,8 @@ class PythonBackend:
                 c, read = 0, set[str]()
                 for rule_id, node in ordered:
                     wider = read.union(cond_fields(node))
-                    if read and math.prod(_states(schema[f]) for f in wider) > _MAX_KEYS:
+                    # a rule that reads exactly the chunk's facts stays in it (also when they alone take more values)
+                    if read and read != set(cond_fields(node)) and math.prod(_states(schema[f]) for f in wider) > _MAX_KEYS:
                         c, wider = c + 1, set(cond_fields(node))
                     homes[rule_id] = (node, (g, c))
                     read = wider
