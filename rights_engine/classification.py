@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Optional
 
-from ._memo import Doorkeeper, IdentityMemo
+from ._memo import IdentityMemo
 from .backends.python import Predicate, atom_truths, compile_condition
 from .conditions import Node
 from .conditions import fields as cond_fields
@@ -200,7 +200,6 @@ class Plan:
     gate_categories: tuple[tuple[str, str], ...]  # the category's gates as (id, category), in order
     trials: tuple[_Trial, ...]  # ``readers`` as the what-if reads them
     open_order: tuple[str, ...]  # the fields of ``readers``, the weightiest first (ties in their order)
-    admit: Doorkeeper  # to ``cache``
 
 
 def _plan(rules: Sequence[Rule]) -> Plan:
@@ -230,7 +229,7 @@ def _plan(rules: Sequence[Rule]) -> Plan:
                 tuple((fact, _steps(fact, rules)) for fact, rules in lists), tuple(r.id for r in factors),
                 tuple((a, b, tuple((bands[i].id, _category_of(bands[i])) for i in inside)) for a, b, inside in cuts),
                 tuple((r.id, _category_of(r)) for r in lists[0][1]), trials,
-                tuple(sorted(weight, key=lambda f: -weight[f])), Doorkeeper())
+                tuple(sorted(weight, key=lambda f: -weight[f])))
 
 
 def _category_of(rule: Rule) -> str:
@@ -315,10 +314,9 @@ def derive(
     if found is not None:
         return found
     found = _derive(plan, truths, facts, schema)
-    if plan.admit.admit(key):  # kept on the second sighting: facts seen once are the most, and never asked again
-        if len(plan.cache) >= 8192:
-            plan.cache.clear()
-        plan.cache[key] = found
+    if len(plan.cache) >= 8192:
+        plan.cache.clear()
+    plan.cache[key] = found
     return found
 
 

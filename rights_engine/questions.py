@@ -38,10 +38,9 @@ def rank_questions(
     ranked = known.rankings.get(key)
     if ranked is None:
         ranked = tuple(_rank(rb, known, lang, classification, entitlements, work_place_unknown))
-        if known.admit.admit(key):  # kept on its second sighting (most keys of new profiles never come again)
-            if len(known.rankings) >= _RANKINGS_LIMIT:
-                known.rankings.clear()
-            known.rankings[key] = ranked
+        if len(known.rankings) >= _RANKINGS_LIMIT:
+            known.rankings.clear()
+        known.rankings[key] = ranked
     return list(ranked)
 
 
