@@ -19,7 +19,7 @@ Each figure also in profiles per CPU-second of this process (steadier than wall 
 
 The ``evaluate`` figures are on profiles the engine has not seen (the first pass over them, after a warm-up on the
 first 50); ``seen once`` and ``seen twice`` are the second and third passes over the same profiles on the same engine
-(its caches keep a value asked for twice, so the second pass still computes most of it).
+(some of its caches keep a value only on its second sighting: the second pass computes those again).
 
 A benchmark, not a test: it prints figures and ratios and asserts nothing.
 """
