@@ -1,6 +1,10 @@
 """Batch screening on clean and dirty data, side by side: in memory, Parquet -> Parquet and CSV -> Parquet.
 
     python benchmarks/bench_batch.py [--rows 1000000] [--memory-rows 500000] [--bad 0 0.1 0.5] [--repeat 1]
+                                     [--tasks memory parquet csv text] [--lib DIR]
+
+    # issue #15's CSV target alone (about a minute on an idle machine):
+    python benchmarks/bench_batch.py --bad 0 0.1 --repeat 3 --tasks parquet csv
 
 Three synthetic populations (benchmarks/population.py, written once and kept in --dir): clean, 10 % and 50 % bad
 rows (an age of 300 or -1, 30 daily hours, an unknown occupation, a made-up city), each as Parquet and as CSV
@@ -17,7 +21,11 @@ which a child started from a big parent can inherit.
   ``not_evaluated`` with its errors, and a random sample of rows equal to ``evaluate()``.
 
 Each figure is shown with its ratio to the clean population's in the same run (and a CSV's to clean Parquet's), in
-wall time and in CPU time (all threads of the process; less disturbed by other processes on a shared machine).
+wall time and in CPU time (all threads of the process; less disturbed by other processes on a shared machine, though
+a loaded machine inflates a CSV's CPU time more than a Parquet file's). With ``--repeat N`` the file figures are
+taken in N interleaved rounds (each figure once per round, so that a change in the machine's load reaches all alike)
+and the median shown; the checks run in the first round. The load average is printed at the start and the end:
+the pipeline's gain (reading beside evaluating) needs an idle core, so compare figures taken in the same conditions.
 Targets (issue #15): 10 % bad in memory >= 0.7x the clean speed, 50 % bad >= 0.5x; CSV -> Parquet with 10 % bad
 <= 2x the time of clean Parquet -> Parquet; peak memory < 1 GB. ``--lib DIR`` runs the children on another copy
 of ``rights_engine`` (an older commit, for a before/after table in the same conditions). A benchmark, not a test:
