@@ -470,8 +470,8 @@ def _results(source: Path, chunk_size: int, evaluator: BatchEvaluator, as_of: Op
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: Chunks evaluated at once. Two on a two-core machine: while one chunk's Python part holds the GIL, the other's
-#: polars part runs (measured on 1M CSV rows: docs/batch.md).
+#: Chunks evaluated at once. Two, for a two-core machine: while one chunk's Python glue holds the GIL, the other's
+#: polars work runs, and the reading thread parses beside them (each adds one chunk to the memory held).
 WORKERS = 2
 
 
