@@ -1,7 +1,7 @@
 """Batch screening on clean and dirty data, side by side: in memory, Parquet -> Parquet and CSV -> Parquet.
 
     python benchmarks/bench_batch.py [--rows 1000000] [--memory-rows 500000] [--bad 0 0.1 0.5] [--repeat 1]
-                                     [--tasks memory parquet csv text] [--lib DIR]
+                                     [--tasks memory parquet csv text] [--lib DIR] [--against DIR]
 
     # issue #15's CSV target alone (about a minute on an idle machine):
     python benchmarks/bench_batch.py --bad 0 0.1 --repeat 3 --tasks parquet csv
@@ -28,7 +28,8 @@ and the median shown; the checks run in the first round. The load average is pri
 the pipeline's gain (reading beside evaluating) needs an idle core, so compare figures taken in the same conditions.
 Targets (issue #15): 10 % bad in memory >= 0.7x the clean speed, 50 % bad >= 0.5x; CSV -> Parquet with 10 % bad
 <= 2x the time of clean Parquet -> Parquet; peak memory < 1 GB. ``--lib DIR`` runs the children on another copy
-of ``rights_engine`` (an older commit, for a before/after table in the same conditions). A benchmark, not a test:
+of ``rights_engine`` (an older commit); ``--against DIR`` runs the file figures on both this checkout and DIR in the
+same interleaved rounds and prints both tables, a before/after in the same conditions. A benchmark, not a test:
 it prints figures and asserts nothing.
 """
 
@@ -179,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per figure (the median is shown)")
     parser.add_argument("--lib", type=Path, default=None, help="run the children on this copy of rights_engine")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="also run the file figures on this copy of rights_engine (an older commit), in the same "
+                             "interleaved rounds, and print both: a before/after in the same conditions")
     parser.add_argument("--tasks", nargs="+", choices=("memory", "parquet", "csv", "text"),
                         default=["memory", "parquet", "csv", "text"],
                         help="which figures to take (the CSV ratios need parquet and csv)")
@@ -208,20 +212,31 @@ def main(argv: list[str] | None = None) -> int:
     tasks = [task for task in ("parquet", "csv", "text") if task in args.tasks]
     # the rounds interleaved (each figure once per round), so that a change in the machine's load reaches all alike;
     # the checks run in the first round only (they regenerate the population: slow, and not timed)
-    runs_of: dict[tuple[str, float], list[dict[str, Any]]] = {}
+    libraries: list[Path | None] = [args.lib] + ([args.against] if args.against else [])
+    runs_of: dict[tuple[int, str, float], list[dict[str, Any]]] = {}
     for round_ in range(max(1, args.repeat)):
         for task in tasks:
             for share in args.bad:
-                source = {"parquet": files[share][1], "csv": files[share][2], "text": files[share][4]}[task]
-                target = args.dir / f"result-{args.rows}-{share}-{args.seed}-{task}.parquet"
-                spoiled = files[share][3] if round_ == 0 else -1
-                runs_of.setdefault((task, share), []).append(_run(task, source, target, spoiled, args.lib))
-    for key, runs in runs_of.items():
+                for which, lib in enumerate(libraries):
+                    source = {"parquet": files[share][1], "csv": files[share][2], "text": files[share][4]}[task]
+                    target = args.dir / f"result-{args.rows}-{share}-{args.seed}-{task}.parquet"
+                    spoiled = files[share][3] if round_ == 0 else -1
+                    runs_of.setdefault((which, task, share), []).append(_run(task, source, target, spoiled, lib))
+    tables = [dict(table)] + [{} for _ in libraries[1:]]  # the in-memory figures: this checkout only
+    for (which, task, share), runs in runs_of.items():
         runs.sort(key=lambda r: float(r["seconds"]))
-        table[key] = {**runs[len(runs) // 2], "checks": runs_of[key][0].get("checks", "-")}
         checked = [r["checks"] for r in runs if r.get("checks") not in (None, "-")]
-        table[key]["checks"] = checked[0] if checked else "-"
-        table[key]["cpu"] = sorted(float(r["cpu"]) for r in runs)[len(runs) // 2]
+        tables[which][(task, share)] = {**runs[len(runs) // 2], "checks": checked[0] if checked else "-",
+                                        "cpu": sorted(float(r["cpu"]) for r in runs)[len(runs) // 2]}
+    for which, lib in enumerate(libraries):
+        if len(libraries) > 1:
+            print(f"\n=== {'this checkout' if lib is None else lib}{' (the before)' if which else ''}")
+        _report(tables[which], args, tasks)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+def _report(table: dict[tuple[str, float], dict[str, Any]], args: argparse.Namespace, tasks: list[str]) -> None:
     names = {"memory": f"in memory, {args.memory_rows:,} rows", "parquet": f"Parquet -> Parquet, {args.rows:,} rows",
              "csv": f"CSV -> Parquet, {args.rows:,} rows", "text": "CSV converted once: text Parquet -> Parquet"}
     print(f"\n{'':<44}{'bad':>5}  {'seconds':>8}  {'rows/s':>10}  {'x clean':>8}  {'CPU s':>6}  {'x clean':>8}  "
@@ -236,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{names[task]:<44}{share:>5.0%}  {r['seconds']:>8.2f}  {rate:>10,.0f}  {speed:>7.2f}x  "
                   f"{r['cpu']:>6.2f}  {cpu_speed:>7.2f}x  {r['rss_gib']:>8.2f}  {r.get('checks', '-')}")
     if ("parquet", args.bad[0]) not in table:
-        return 0
+        return
     base = table[("parquet", args.bad[0])]
     print(f"\nagainst clean Parquet -> Parquet ({base['seconds']:.2f} s, {base['cpu']:.2f} CPU-s; median of "
           f"{max(1, args.repeat)} fresh processes; wall = the time, CPU = all threads):")
@@ -247,8 +262,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['seconds']:.2f} s = {r['seconds'] / base['seconds']:.2f}x the time, "
                   f"{r['cpu']:.2f} CPU-s = {r['cpu'] / base['cpu']:.2f}x the CPU, peak {r['rss_gib']:.2f} GiB"
                   f"{'   [target <= 2x the time at 10 %, peak < 1 GB]' if task == 'csv' else ''}")
-    print(f"load average at the end {os.getloadavg()[0]:.2f}")
-    return 0
 
 
 if __name__ == "__main__":
