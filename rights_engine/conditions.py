@@ -3,7 +3,12 @@
 Grammar (see docs/rule-format.md)::
 
     expr := or ;  or := and ("or" and)* ;  and := not ("and" not)* ;  not := "not" not | atom
-    atom := "(" expr ")" | "true" | "false" | FIELD [ OP literal | ["not"] "in" "[" literal, ... "]" ]
+    atom := "(" expr ")" | "surely" "(" expr ")" | "true" | "false"
+          | FIELD [ OP literal | ["not"] "in" "[" literal, ... "]" ]
+
+``surely(x)`` is true when ``x`` is true on the facts given and false otherwise (an unknown ``x`` counts as
+false): it is never unknown. ``not surely(receives_pension)`` keeps a right for everyone except those known to
+draw a pension, so an unanswered question never takes a right away or makes it pending.
 
 Nothing here ever calls ``eval``. Backends (``rights_engine.backends``) compile the AST; the schema
 check (:func:`check`) makes sure every field exists and every literal lies in its field's domain.
@@ -55,6 +60,13 @@ class Not:
 
 
 @dataclass(frozen=True)
+class Surely:
+    """``surely(item)``: true when ``item`` is true, false when it is false or unknown (never unknown)."""
+
+    item: Node
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple[Node, ...]
 
@@ -64,7 +76,7 @@ class Or:
     items: tuple[Node, ...]
 
 
-Node = Union[Const, Member, Compare, Not, And, Or]
+Node = Union[Const, Member, Compare, Not, Surely, And, Or]
 Atom = Union[Member, Compare]
 
 _TOKEN = re.compile(
@@ -77,7 +89,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+_KEYWORDS = {"and", "or", "not", "in", "true", "false", "surely"}
 _NUMERIC_OPS = {"<", "<=", ">", ">="}
 
 
@@ -177,6 +189,13 @@ class _Parser:
             self.take("punct", ")")
             self.depth -= 1
             return node
+        if self.accept("kw", "surely"):
+            self.take("punct", "(")
+            self.deeper()
+            node = Surely(self.or_())
+            self.take("punct", ")")
+            self.depth -= 1
+            return node
         if self.accept("kw", "true"):
             return Const(True)
         if self.accept("kw", "false"):
@@ -220,7 +239,7 @@ def atoms(node: Node) -> Iterator[Atom]:
     """Every comparison in the condition, left to right."""
     if isinstance(node, (Member, Compare)):
         yield node
-    elif isinstance(node, Not):
+    elif isinstance(node, (Not, Surely)):
         yield from atoms(node.item)
     elif isinstance(node, (And, Or)):
         for item in node.items:
@@ -273,6 +292,8 @@ def render(node: Node) -> str:
         return f"{node.field} {'not in' if node.negated else 'in'} [{inner}]"
     if isinstance(node, Not):
         return f"not {_wrap(node.item)}"
+    if isinstance(node, Surely):
+        return f"surely({render(node.item)})"
     joiner = " and " if isinstance(node, And) else " or "
     return joiner.join(_wrap(item) for item in node.items)
 

@@ -83,9 +83,16 @@ def category_text(category: str, lang: str) -> str:
     return _(_CATEGORY[category], lang)
 
 
-def relationship(c: Classification, lang: str) -> str:
-    """The relationship in one sentence."""
+#: a labour relation in which some rights stay pending whatever the worker answers (e.g. a pensioner): not "in full"
+_RELATION_UNSETTLED = N_("On the facts given, you and {employer} are in a labour relation, but not every labour-law "
+                         "right is promised to you: see the rights not promised below.")
+
+
+def relationship(c: Classification, lang: str, unsettled: bool = False) -> str:
+    """The relationship in one sentence (``unsettled``: some rights are not promised whatever the worker answers)."""
     employer = _(_EMPLOYER[c.employer], lang) if c.employer else _("the company", lang)
+    if unsettled and c.category == "labor_relation":
+        return _(_RELATION_UNSETTLED, lang, employer=employer)
     return _(_RELATION[c.category], lang, employer=employer)
 
 
@@ -247,6 +254,12 @@ def pending(result: Result, lang: str, limit: int = 4, rights_limit: int = 5) ->
     return out
 
 
+def not_promised(result: Result) -> list[str]:
+    """The titles of the rights pending on no question: no answer settles them (the law is unsettled for this worker,
+    or a date or scope is unverified); the note on each says why."""
+    return [e.title for e in result.entitlements if e.status == "pending" and not e.needs]
+
+
 def rights_lines(result: Result, lang: str) -> list[tuple[str, str]]:
     """Each right that applies: (title, one short line: force, amount, time limit)."""
     out = []
@@ -319,7 +332,8 @@ def handout_lines(result: Result) -> list[str]:
     """The handout: relationship, first steps, what is pending — what the worker takes home."""
     lang = result.lang
     c = result.classification
-    out = [f"== {_('Your situation in short', lang)} ==", relationship(c, lang), certainty(c, lang)]
+    out = [f"== {_('Your situation in short', lang)} ==", relationship(c, lang, bool(not_promised(result))),
+           certainty(c, lang)]
     for w in c.would_change:
         out.append(f"  ? {w.text}")
     if c.needs and not c.would_change:
@@ -336,6 +350,8 @@ def handout_lines(result: Result) -> list[str]:
         if step.until:
             out.append(f"   {step.until}")
     _section(out, _("Still pending, and the question that settles it", lang), _pending_lines(result, lang))
+    _section(out, _("Not promised, whatever you answer (the note on each right says why)", lang),
+             (f"  ? {title}" for title in not_promised(result)))
     lines = rights_lines(result, lang)
     _section(out, f"{_('Rights that apply', lang)} ({len(lines)})", (f"  • {title} — {line}" for title, line in lines))
     return out

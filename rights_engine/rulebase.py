@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
@@ -197,7 +198,8 @@ class RuleSpec(_Strict):
     force_words: list[str] = Field(default_factory=list)
     claim: Optional[ClaimSpec] = None
     amount: Optional[Amount] = None
-    certainty: Literal["verified", "unverified"] = "verified"
+    #: ``disputed``: the law is unsettled for the people this rule reaches (set by an entitlement's ``unless``)
+    certainty: Literal["verified", "unverified", "disputed"] = "verified"
     note: Optional[Text] = None
     outside_facts: list[OutsideFact] = Field(default_factory=list)
     quote: str = Field(min_length=2)
@@ -228,10 +230,22 @@ class RuleFile(_Strict):
     rules: list[RuleSpec] = Field(min_length=1)
 
 
+class Unless(_Strict):
+    """An entitlement's exception: when ``when`` is known true (never when it is unknown), every rule granting the
+    entitlement is ``withdrawn`` (not granted) or ``disputed`` (pending, never a promise, with ``note`` and the
+    clauses in ``cites`` that make it doubtful). See docs/rule-format.md."""
+
+    when: str
+    effect: Literal["withdrawn", "disputed"]
+    note: Text
+    cites: list[CitationSpec] = Field(default_factory=list)
+
+
 class EntitlementDef(_Strict):
     topic: Topic
     title: Text
     summary: Text
+    unless: Optional[Unless] = None
 
 
 class QuestionDef(_Strict):
@@ -565,7 +579,9 @@ def load(root: Optional[Union[str, Path]] = None) -> RuleBase:
     for path, rule_file in files:
         rel = _rel(base, path)
         for spec in rule_file.rules:
-            rules.append(_build_rule(base, rel, rule_file, spec, sources, texts, entitlements, channels, schema, seen))
+            rule = _build_rule(base, rel, rule_file, spec, sources, texts, entitlements, channels, schema, seen)
+            exception = entitlements[spec.entitlement].unless if spec.kind == "entitlement" and spec.entitlement else None
+            rules.extend(_apply_unless(rule, exception, sources, texts, schema, seen) if exception else [rule])
     rank = {"country": 0, "province": 1, "prefecture": 2}
     rules.sort(key=lambda r: rank["prefecture" if r.jurisdiction.prefecture else
                                 "province" if r.jurisdiction.province else "country"])  # stable: file, clause order
@@ -764,6 +780,43 @@ def _build_rule(
         raise fail("valid_to", "ends before it starts")
     return Rule(spec, rel, source, jurisdiction, valid_from, valid_to, condition, tuple(citations),
                 campaign_until=campaign_until)
+
+
+#: The id of the rule an entitlement's ``unless`` adds beside each rule granting it (``<rule id>.unless``).
+UNLESS_SUFFIX = ".unless"
+
+
+def _apply_unless(rule: Rule, exception: Unless, sources: Mapping[str, Source], texts: Mapping[str, str],
+                  schema: Mapping[str, FactSpec], seen: dict[str, str]) -> list[Rule]:
+    """``rule`` under its entitlement's exception: it holds only where the exception is not known to hold (an unknown
+    answer changes nothing); for ``disputed`` a twin rule, ``<id>.unless``, holds where it is known to hold — the same
+    clauses, force and claim, but pending (never a promise), with the exception's note and clauses first."""
+    ent = rule.spec.entitlement
+
+    def fail(fld: str, why: str) -> RuleBaseError:
+        return RuleBaseError(f"rules/entitlements: {ent}: unless.{fld}: {why}")
+
+    try:
+        when = cond.parse(exception.when)
+        cond.check(when, schema)
+    except cond.ConditionError as exc:
+        raise fail("when", str(exc)) from None
+    known = cond.Surely(when)
+    kept = dc_replace(rule, condition=cond.And((rule.condition, cond.Not(known))))
+    if exception.effect == "withdrawn":
+        return [kept]
+    twin_id = rule.id + UNLESS_SUFFIX
+    if twin_id in seen:
+        raise fail("when", f"rule id {twin_id!r} already taken")
+    seen[twin_id] = rule.file
+    cites = [_citation(fail, f"cites[{i}]", sources, texts, c.source, c.clause, c.quote, c.via)
+             for i, c in enumerate(exception.cites)]
+    note = exception.note if rule.spec.note is None else Text(
+        zh=f"{exception.note.zh}{rule.spec.note.zh}", en=f"{exception.note.en} {rule.spec.note.en}")
+    spec = rule.spec.model_copy(update={"id": twin_id, "certainty": "disputed", "note": note})
+    twin = dc_replace(rule, spec=spec, condition=cond.And((rule.condition, known)),
+                      citations=(*rule.citations, *(c for c in cites if c not in rule.citations)))
+    return [kept, twin]
 
 
 def _citation(fail: Any, fld: str, sources: Mapping[str, Source], texts: Mapping[str, str], source_id: str,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rights_engine import conditions as c
@@ -85,3 +85,96 @@ trees = st.recursive(
 def test_render_then_parse_is_the_same_condition(tree: c.Node) -> None:
     again = c.parse(c.render(tree))
     assert c.render(again) == c.render(tree)
+
+
+# -- surely(x): true only when x is known true, never unknown ------------------------------------------------
+def test_surely_parses_renders_and_is_never_unknown() -> None:
+    node = c.parse("not surely(receives_pension)")
+    assert node == c.Not(c.Surely(c.Member("receives_pension", frozenset([True]))))
+    assert c.render(node) == "not surely(receives_pension)"
+    assert c.parse(c.render(node)) == node
+    assert c.fields(node) == ("receives_pension",)
+    spec = FACTS["receives_pension"]
+    inner = c.parse("surely(receives_pension)")
+    assert evaluate(inner, {"receives_pension": known(spec, True)}) is True
+    assert evaluate(inner, {"receives_pension": known(spec, False)}) is False
+    assert evaluate(inner, {"receives_pension": unknown(spec)}) is False  # unknown is not "yes"
+    assert evaluate(node, {"receives_pension": unknown(spec)}) is True
+
+
+@pytest.mark.parametrize("text", ["surely receives_pension", "surely()", "surely(age >", "surely(x) y"])
+def test_malformed_surely_is_rejected(text: str) -> None:
+    with pytest.raises(c.ConditionError):
+        c.parse(text)
+
+
+def test_atoms_under_surely_are_never_asked_about() -> None:
+    """A pending rule's needs are the unknown atoms that could decide it; ``surely(...)`` is decided already."""
+    from rights_engine.backends.python import atom_truths
+
+    node = c.parse("age >= 18 and not surely(receives_pension)")
+    facts = {"age": None, "receives_pension": unknown(FACTS["receives_pension"])}
+    assert [a.field for a, truth in atom_truths(node, facts) if truth is None] == ["age"]
+
+
+_FIELDS = ("receives_pension", "occupation", "age")
+
+
+@st.composite
+def _surely_nodes(draw: st.DrawFn, depth: int = 0) -> c.Node:
+    leaves = st.one_of(
+        st.just(c.Member("receives_pension", frozenset([True]))),
+        st.sets(st.sampled_from(FACTS["occupation"].domain), min_size=1, max_size=3).flatmap(
+            lambda vs: st.booleans().map(lambda neg: c.Member("occupation", frozenset(vs), negated=neg))),
+        st.sampled_from(["<", "<=", ">", ">="]).flatmap(
+            lambda op: st.integers(0, 80).map(lambda v: c.Compare("age", op, float(v)))),
+        st.booleans().map(c.Const),
+    )
+    if depth >= 2:  # small enough for durable-rules' limits on one rule (paths, expressions)
+        return draw(leaves)
+    kind = draw(st.sampled_from(["leaf", "not", "surely", "and", "or"]))
+    if kind == "leaf":
+        return draw(leaves)
+    if kind in ("not", "surely"):
+        item = draw(_surely_nodes(depth + 1))
+        return c.Not(item) if kind == "not" else c.Surely(item)
+    items = tuple(draw(st.lists(_surely_nodes(depth + 1), min_size=2, max_size=3)))
+    return c.And(items) if kind == "and" else c.Or(items)
+
+
+@st.composite
+def _possible_facts(draw: st.DrawFn) -> dict[str, object]:
+    return {
+        "receives_pension": frozenset(draw(st.sets(st.booleans(), min_size=1))),
+        "occupation": frozenset(draw(st.sets(st.sampled_from(FACTS["occupation"].domain), min_size=1))),
+        "age": draw(st.one_of(st.none(), st.integers(0, 90).map(float))),
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(node=_surely_nodes(), facts=_possible_facts())
+def test_surely_agrees_on_every_backend(node: c.Node, facts: dict[str, object]) -> None:
+    """python (the reference), durable-rules and the polars batch compiler give the same three-valued truth."""
+    from rights_engine.backends import durable
+
+    schema = {name: FACTS[name] for name in _FIELDS}
+    expected = evaluate(node, facts)  # type: ignore[arg-type]
+    if durable.available() and durable.paths_needed(node, schema) <= durable.MAX_PATHS_PER_RULESET:
+        compiled = durable.DurableBackend().compile([("x", node)], schema)
+        try:
+            assert compiled.run(facts)["x"] is expected  # type: ignore[arg-type]
+        finally:
+            compiled.close()
+    pl = pytest.importorskip("polars")
+    from rights_engine.batch._compile import Layout, as_expr, compile_node, flag_name
+
+    row: dict[str, object] = {"age": facts["age"]}
+    for name in ("receives_pension", "occupation"):
+        possible = facts[name]
+        assert isinstance(possible, frozenset)
+        for i, value in enumerate(FACTS[name].domain):
+            row[flag_name(name, i)] = value in possible
+    frame = pl.DataFrame([row], schema={k: (pl.Float64 if k == "age" else pl.Boolean) for k in row})
+    tri = compile_node(node, Layout(schema))
+    t, f = frame.select(as_expr(tri.t).alias("t"), as_expr(tri.f).alias("f")).row(0)
+    assert (True if t else False if f else None) is expected

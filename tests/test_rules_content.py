@@ -195,3 +195,47 @@ def test_problems_point_to_clauses_and_channels(engine: Engine) -> None:
     assert set(reports) == {"deposit", "unpaid_wages"}
     assert reports["deposit"].citations and reports["deposit"].channels
     assert any(ch.id == "hotline_12333" for ch in reports["unpaid_wages"].channels)
+
+
+def _reaches_beyond_a_labour_relation(rulebase: RuleBase, rule: object) -> bool:
+    """Whether the rule's condition can hold for a worker known not to be in a labour relation."""
+    from rights_engine.backends.python import evaluate
+    from rights_engine.factset import known, unknown
+
+    facts = {name: unknown(spec) for name, spec in rulebase.schema.items()}
+    facts["category"] = frozenset(["incomplete_labor_relation", "civil_relation"])
+    facts["receives_pension"] = known(rulebase.schema["receives_pension"], False)
+    return evaluate(rule.condition, facts) is not False  # type: ignore[attr-defined]
+
+
+def test_an_urging_clause_beyond_a_labour_relation_binds_nobody(rulebase: RuleBase) -> None:
+    """「督促企业……」 is the government's duty to urge; where it reaches workers outside a labour relation it is neither
+    mandatory nor a basis for the statute that binds an employer (docs/rule-format.md, Force)."""
+    bad = [r.id for r in rulebase.rules
+           if r.spec.kind == "entitlement" and normalise(r.spec.quote).startswith(normalise("督促"))
+           and r.spec.force == "mandatory" and _reaches_beyond_a_labour_relation(rulebase, r)]
+    assert not bad, bad
+
+
+def test_the_work_safety_law_is_cited_only_where_it_binds_an_employer(rulebase: RuleBase) -> None:
+    """安全生产法 binds a 生产经营单位 towards its 从业人员; a platform is not the business operator of a self-employed
+    person, so no rule that reaches beyond a labour relation cites it."""
+    bad = [r.id for r in rulebase.rules if r.spec.kind == "entitlement"
+           and any(c.source.id == "work-safety-law" for c in r.citations)
+           and _reaches_beyond_a_labour_relation(rulebase, r)]
+    assert not bad, bad
+
+
+def test_an_unless_twin_is_pending_and_cites_why(rulebase: RuleBase) -> None:
+    from rights_engine.rulebase import UNLESS_SUFFIX
+
+    twins = [r for r in rulebase.rules if r.id.endswith(UNLESS_SUFFIX)]
+    assert twins
+    for twin in twins:
+        original = next(r for r in rulebase.rules if r.id == twin.id[: -len(UNLESS_SUFFIX)])
+        exception = rulebase.entitlements[twin.spec.entitlement or ""].unless
+        assert exception is not None and exception.effect == "disputed"
+        assert twin.spec.certainty == "disputed"
+        assert twin.citations[: len(original.citations)] == original.citations
+        assert len(twin.citations) > len(original.citations)
+        assert twin.spec.note is not None and twin.spec.note.zh.startswith(exception.note.zh)

@@ -379,6 +379,18 @@ def test_an_outside_fact_must_name_a_registered_source(tmp_path: Path) -> None:
         load(root)
 
 
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("    when: receives_pension\n    effect: disputed", "    when: receives_pensions\n    effect: disputed", "unless.when"),
+    ("quote: 劳动者开始依法享受基本养老保险待遇的；}", "quote: 劳动者开始享受基本养老保险待遇的；}", "unless.cites"),
+    ("    effect: disputed", "    effect: doubtful", "effect"),
+])
+def test_an_entitlements_exception_is_checked_at_load(tmp_path: Path, old: str, new: str, field: str) -> None:
+    """An unless with an unknown fact, a quote not in its source or an unknown effect is refused, naming the entry."""
+    root = _broken_copy(tmp_path, "entitlements.yaml", old, new)
+    with pytest.raises(RuleBaseError, match=field):
+        load(root)
+
+
 # -- the lawyer's reading of the national layer (2026-11-30) ---------------------------------------------
 PART_TIME: dict[str, Any] = {"work_province": "北京市", "occupation": "courier", "engagement": "part_time_contract",
                              "daily_hours": 3, "weekly_hours": 18, "receives_pension": False}
@@ -528,3 +540,142 @@ def test_a_judicial_interpretation_is_not_told_as_a_law_nor_a_regulation_as_a_st
     assert {c.source_kind for e in labour.entitlements for c in e.citations
             if c.source_id == "work-injury-regulation"} == {"national_law"}
     assert "国家法律或行政法规" in render_text(labour)
+
+
+# -- a worker who already draws a basic pension (legal round 3) ------------------------------------------------
+#: a rider the facts place in a labour relation (no written contract), after 法释〔2025〕12号 (2025-09-01)
+PENSIONER_FACTS: dict[str, Any] = {
+    "work_province": "湖北省", "work_city": "武汉市", "occupation": "delivery_rider", "engagement": "none",
+    "counterparty": "platform", "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False,
+    "must_be_online_min_hours": True, "subject_to_penalties": True, "platform_sets_price": True,
+    "work_is_core_business": True, "long_term_continuous": True, "main_income_source": True, "age": 63,
+}
+DOUBTFUL_FOR_PENSIONER = ("contract.labor_contract", "contract.double_pay_no_written_contract",
+                          "contract.deemed_open_ended", "contract.severance_pay", "contract.unlawful_termination",
+                          "contract.resign_for_employer_fault", "pension.employer_social_insurance",
+                          "employment_services.unemployment_insurance", "injury.work_injury_insurance",
+                          "medical.employee_via_employer", "medical.maternity_insurance")
+
+
+@pytest.mark.parametrize("backend", ["python", "durable"])
+def test_a_known_pensioner_is_promised_no_contract_bound_right(rulebase: RuleBase, backend: str) -> None:
+    from rights_engine.backends import durable
+
+    if backend == "durable" and not durable.available():
+        pytest.skip("durable-rules does not import here")
+    result = Engine(rulebase, backend=backend).evaluate({**PENSIONER_FACTS, "receives_pension": True}, as_of=TODAY)
+    assert result.classification.category == "labor_relation"  # classified on the facts since 2025-09-01
+    for ent_id in DOUBTFUL_FOR_PENSIONER:
+        e = _ent(result, ent_id)
+        assert e.status == "pending" and e.needs == [], ent_id  # not a promise, and no fact would settle it
+        assert _cites(e, "labor-contract-law", "第四十四条（二）"), ent_id
+        assert any("养老金" in note and "不作承诺" in note for note in e.notes), ent_id
+    assert _cites(_ent(result, "employment_services.unemployment_insurance"), "social-insurance-law", "第五十一条（四）")
+    # a retired member of employees' medical insurance with the required years pays no further contributions
+    for ent_id in ("medical.employee_via_employer", "medical.maternity_insurance"):
+        assert _cites(_ent(result, ent_id), "social-insurance-law", "第二十七条"), ent_id
+    assert _cites(_ent(result, "contract.severance_pay"), "labor-contract-law-regulation", "第二十一条")
+    # a pensioner taken on and insured against work injury (e.g. by project) is under the Regulation: 人社部发〔2016〕29号 二
+    assert _cites(_ent(result, "injury.work_injury_insurance"), "mohrss-2016-29", "二")
+
+
+@pytest.mark.parametrize("pension", [None, False])
+def test_an_unanswered_or_negative_pension_question_changes_nothing(engine: Engine, pension: Any) -> None:
+    profile = {**PENSIONER_FACTS, "receives_pension": pension}
+    result = engine.evaluate(profile, as_of=TODAY)
+    for ent_id in DOUBTFUL_FOR_PENSIONER:
+        e = _ent(result, ent_id)
+        assert e.status == "applies", ent_id
+        assert not _cites(e, "labor-contract-law", "第四十四条（二）"), ent_id
+        assert "receives_pension" not in e.needs
+
+
+def test_a_pensioner_before_2025_09_01_is_in_a_civil_relation_and_the_exception_adds_nothing(engine: Engine) -> None:
+    result = engine.evaluate({**PENSIONER_FACTS, "receives_pension": True}, as_of=dt.date(2025, 8, 31))
+    assert result.classification.category == "civil_relation"
+    assert not {e.id for e in result.entitlements} & set(DOUBTFUL_FOR_PENSIONER)
+
+
+@pytest.mark.parametrize("province", ["湖北省", "湖南省", "云南省", "北京市"])
+def test_a_pensioner_is_not_offered_pension_enrolment(engine: Engine, province: str) -> None:
+    civil = {"work_province": province, "occupation": "delivery_rider", "engagement": "individual_business",
+             "platform_manages_work": False, "can_refuse_orders": True, "sets_own_hours": True}
+    offered = {e.id for e in engine.evaluate({**civil, "receives_pension": None}, as_of=TODAY).entitlements}
+    assert "pension.flexible_worker_employee_scheme" in offered  # the question unanswered: still offered
+    result = engine.evaluate({**civil, "receives_pension": True}, as_of=TODAY)
+    ids = {e.id for e in result.entitlements}
+    assert "pension.flexible_worker_employee_scheme" not in ids and "pension.resident_scheme" not in ids
+
+
+def test_the_batch_path_agrees_on_a_pensioner(rulebase: RuleBase) -> None:
+    pl = pytest.importorskip("polars")
+    from rights_engine.batch import evaluate_table
+
+    rows = [{**PENSIONER_FACTS, "receives_pension": value} for value in (True, None, False)]
+    table = evaluate_table(pl.DataFrame(rows), as_of=TODAY)
+    for profile, row in zip(rows, table.iter_rows(named=True), strict=True):
+        expected = {e.id: e.status for e in Engine(rulebase, backend="python").evaluate(profile, as_of=TODAY).entitlements}
+        for ent_id in DOUBTFUL_FOR_PENSIONER:
+            assert row[ent_id] == expected[ent_id], (profile["receives_pension"], ent_id)
+    assert table["contract.severance_pay"].to_list() == ["pending", "applies", "applies"]
+
+
+# -- 「督促企业……」 binds the government; the statute binds the employer of an employee ------------------------------
+@pytest.mark.parametrize("ent_id", ["pay.reasonable_workload", "rest.fatigue_warning_dispatch_pause",
+                                    "safety.protective_equipment", "safety.safety_training"])
+def test_hubei_urging_clauses_are_encouraged_for_a_worker_not_fully_employed(engine: Engine, ent_id: str) -> None:
+    result = engine.evaluate({**INCOMPLETE, "work_province": "湖北省"}, as_of=TODAY)
+    assert result.classification.category == "incomplete_labor_relation"
+    e = _ent(result, ent_id)
+    assert e.force == "encouraged", (ent_id, e.force)
+    assert not _cites(e, "work-safety-law")
+
+
+def test_work_safety_law_binds_the_employer_of_an_employee_not_the_platform_of_the_self_employed(engine: Engine) -> None:
+    employee = engine.evaluate({**LABOUR_COURIER, "work_province": "云南省", "work_city": "文山壮族苗族自治州"},
+                               as_of=TODAY)
+    e = _ent(employee, "safety.protective_equipment")
+    assert e.force == "mandatory" and _cites(e, "work-safety-law", "第四十五条")
+    assert e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "employer"
+    self_employed = {"work_province": "云南省", "work_city": "文山壮族苗族自治州", "occupation": "delivery_rider",
+                     "engagement": "individual_business", "platform_manages_work": False, "can_refuse_orders": True,
+                     "sets_own_hours": True, "receives_pension": False}
+    result = engine.evaluate(self_employed, as_of=TODAY)
+    assert result.classification.category == "civil_relation"
+    for ent_id in ("safety.protective_equipment", "safety.safety_training", "safety.safety_responsibility"):
+        found = [x for x in result.entitlements if x.id == ent_id]
+        for x in found:
+            assert not _cites(x, "work-safety-law"), ent_id
+            assert x.force == "encouraged", ent_id
+
+
+def test_dispatch_measures_do_not_reach_streamers(engine: Engine) -> None:
+    base = {**INCOMPLETE, "work_province": "湖北省"}
+    rider = {e.id for e in engine.evaluate(base, as_of=TODAY).entitlements}
+    assert {"rest.fatigue_warning_dispatch_pause", "pay.reasonable_workload"} <= rider
+    streamer = {e.id for e in engine.evaluate({**base, "occupation": "live_streamer"}, as_of=TODAY).entitlements}
+    assert not {"rest.fatigue_warning_dispatch_pause", "pay.reasonable_workload"} & streamer
+
+
+def test_wenshan_special_inspection_states_its_open_deadline(engine: Engine) -> None:
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "云南省", "work_city": "文山壮族苗族自治州"},
+                             as_of=TODAY)
+    e = _ent(result, "remedies.labour_inspection_complaint")
+    assert any(c.quote.startswith("完成时限:持续推进") for c in e.citations)
+    assert any("没有写结束日期" in note and "是否仍在进行" in note for note in e.notes)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_handout_tells_a_pensioner_what_is_not_promised(engine: Engine, lang: str) -> None:
+    from rights_engine.report import handout_lines
+
+    heading = {"zh": "不作承诺的权益", "en": "Not promised, whatever you answer"}[lang]
+    pensioner = engine.evaluate({**PENSIONER_FACTS, "receives_pension": True}, as_of=TODAY, lang=lang)
+    text = "\n".join(handout_lines(pensioner))
+    section = text[text.index(heading):]
+    assert _ent(pensioner, "contract.severance_pay").title in section
+    in_full = {"zh": "劳动法律全面适用", "en": "labour law applies in full"}[lang]
+    assert in_full not in text  # the situation in short no longer promises the whole of labour law
+    unanswered = engine.evaluate({**PENSIONER_FACTS, "receives_pension": None}, as_of=TODAY, lang=lang)
+    assert heading not in "\n".join(handout_lines(unanswered))
+    assert in_full in "\n".join(handout_lines(unanswered))

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from ..conditions import And, Compare, Const, Member, Node, Not, Or
+from ..conditions import And, Compare, Const, Member, Node, Not, Or, Surely
 from ..conditions import fields as cond_fields
 from ..facts import FactSpec
 from ..factset import FactValues, Truth
@@ -195,6 +195,8 @@ def _patterns(node: Node, layout: _Layout) -> tuple[JsonPattern, JsonPattern]:
     if isinstance(node, Not):
         true, false = _patterns(node.item, layout)
         return false, true
+    if isinstance(node, Surely):  # true when the item is surely true, false otherwise (never unknown)
+        return _patterns(node.item, layout)[0], _possibly(node.item, layout, False)
     if isinstance(node, (And, Or)):
         parts = [_patterns(item, layout) for item in node.items]
         trues = [t for t, _ in parts]
@@ -202,6 +204,30 @@ def _patterns(node: Node, layout: _Layout) -> tuple[JsonPattern, JsonPattern]:
         if isinstance(node, And):
             return _all(trues), _any(falses)
         return _any(trues), _all(falses)
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+def _possibly(node: Node, layout: _Layout, truth: bool) -> JsonPattern:
+    """The pattern matching when ``node`` may be ``truth``: it is not surely the other (the complement of one half of
+    :func:`_patterns`, which durable-rules cannot negate); only ``surely(...)`` needs it."""
+    if isinstance(node, Const):
+        return {} if node.value is truth else _NEVER
+    if isinstance(node, Member):
+        domain = layout.specs[node.field].domain
+        inside = (truth is not node.negated)  # which side of the set makes ``node`` come out as ``truth``
+        values = [v for v in domain if (v in node.values) is inside]
+        return _any([{layout.flag(node.field, v): 1} for v in values])
+    if isinstance(node, Compare):
+        key = layout.keys[node.field]
+        op = node.op if truth else _NEGATED_OP[node.op]
+        return _any([{f"{key}_k": 0}, {_DURABLE_OP[op]: {key: _milli(node.value)}}])
+    if isinstance(node, Not):
+        return _possibly(node.item, layout, not truth)
+    if isinstance(node, Surely):
+        return _patterns(node.item, layout)[0] if truth else _possibly(node.item, layout, False)
+    if isinstance(node, (And, Or)):
+        parts = [_possibly(item, layout, truth) for item in node.items]
+        return _all(parts) if isinstance(node, And) is truth else _any(parts)
     raise TypeError(f"not a condition node: {node!r}")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .._memo import IdentityMemo
-from ..conditions import And, Atom, Compare, Const, Member, Node, Not, Or
+from ..conditions import And, Atom, Compare, Const, Member, Node, Not, Or, Surely
 from ..factset import FactValues, Truth
 
 Predicate = Callable[[FactValues], Truth]
@@ -102,6 +102,13 @@ def _not(pred: Predicate) -> Predicate:
     return run
 
 
+def _surely(pred: Predicate) -> Predicate:
+    def run(facts: FactValues) -> Truth:
+        return pred(facts) is True
+
+    return run
+
+
 def compile_condition(node: Node) -> Predicate:
     """Compile one AST into a predicate."""
     if isinstance(node, Const):
@@ -113,6 +120,8 @@ def compile_condition(node: Node) -> Predicate:
         return _compare(node)
     if isinstance(node, Not):
         return _not(compile_condition(node.item))
+    if isinstance(node, Surely):
+        return _surely(compile_condition(node.item))
     if isinstance(node, And):
         return _and(tuple(compile_condition(item) for item in node.items))
     if isinstance(node, Or):
@@ -126,7 +135,8 @@ def evaluate(node: Node, facts: FactValues) -> Truth:
 
 
 def _atoms(node: Node) -> tuple[tuple[Atom, Predicate], ...]:
-    """Every atom of ``node`` in reading order, with its compiled predicate."""
+    """Every atom of ``node`` in reading order, with its compiled predicate (not those under ``surely(...)``: that
+    part is never unknown, so its atoms never decide a pending rule and are not asked about)."""
     out: list[tuple[Atom, Predicate]] = []
 
     def walk(n: Node) -> None:

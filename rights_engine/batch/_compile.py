@@ -30,7 +30,7 @@ from typing import Union
 import polars as pl
 
 from ..classification import is_weighed, segments, signed_weight
-from ..conditions import And, Compare, Const, Member, Node, Not, Or
+from ..conditions import And, Compare, Const, Member, Node, Not, Or, Surely
 from ..conditions import fields as cond_fields
 from ..facts import CATEGORIES, CLASSIFICATION_FACTS, EMPLOYERS, EMPLOYMENT_MODES, FactSpec
 from ..rulebase import Rule, RuleBase, Selection
@@ -156,6 +156,9 @@ def compile_node(node: Node, layout: Layout, memo: dict[Node, Tri] | None = None
     elif isinstance(node, Not):
         inner = compile_node(node.item, layout, memo)
         out = Tri(inner.f, inner.t)
+    elif isinstance(node, Surely):  # true when the item is surely true, false otherwise (never unknown)
+        inner = compile_node(node.item, layout, memo)
+        out = Tri(inner.t, b_not(inner.t))
     elif isinstance(node, (And, Or)):
         parts = [compile_node(item, layout, memo) for item in node.items]
         if isinstance(node, And):
