@@ -1,7 +1,7 @@
 """Batch screening on clean and dirty data, side by side: in memory, Parquet -> Parquet and CSV -> Parquet.
 
     python benchmarks/bench_batch.py [--rows 1000000] [--memory-rows 500000] [--bad 0 0.1 0.5] [--repeat 1]
-                                     [--tasks memory parquet csv text] [--lib DIR] [--against DIR]
+                                     [--tasks memory parquet csv text] [--lib DIR] [--against DIR] [--workers N]
 
     # issue #15's CSV target alone (about a minute on an idle machine):
     python benchmarks/bench_batch.py --bad 0 0.1 --repeat 3 --tasks parquet csv
@@ -70,6 +70,11 @@ def child(task: str, source: Path, target: Path, spoiled: int) -> dict[str, Any]
     from rights_engine.batch import evaluate_file, shared_evaluator
 
     evaluator = shared_evaluator()
+    workers = os.environ.get("RIGHTS_ENGINE_BENCH_WORKERS")
+    if workers:  # --workers: chunks evaluated at once (a copy from before the pipeline has no such setting)
+        from rights_engine.batch import _io
+
+        _io.WORKERS = int(workers)
     out: dict[str, Any] = {"task": task}
     if task == "memory":  # source: the populations' files, joined by "|"
         frames = [pl.read_parquet(path) for path in str(source).split("|")]
@@ -183,11 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", type=Path, default=None,
                         help="also run the file figures on this copy of rights_engine (an older commit), in the same "
                              "interleaved rounds, and print both: a before/after in the same conditions")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="chunks evaluated at once in the file runs (default: the library's, 2)")
     parser.add_argument("--tasks", nargs="+", choices=("memory", "parquet", "csv", "text"),
                         default=["memory", "parquet", "csv", "text"],
                         help="which figures to take (the CSV ratios need parquet and csv)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.workers:
+        os.environ["RIGHTS_ENGINE_BENCH_WORKERS"] = str(args.workers)
     if args.child:
         task, source, target, spoiled = args.child
         print(json.dumps(child(task, Path(source), Path(target), int(spoiled))))
