@@ -73,6 +73,12 @@ class Expectations(_Strict):
     entitlements: EntitlementExpectations = Field(default_factory=EntitlementExpectations)
     amounts: dict[str, float] = Field(default_factory=dict, description="entitlement id -> amount value")
     force: dict[str, OneOrMany] = Field(default_factory=dict, description="entitlement id -> force (or forces)")
+    owed_by: dict[str, str] = Field(default_factory=dict,
+                                    description="entitlement id -> the party named for it (channel id, or none)")
+    channels: dict[str, OneOrMany] = Field(default_factory=dict,
+                                           description="entitlement id -> channels that must be among where to claim")
+    problems: dict[str, list[str]] = Field(default_factory=dict,
+                                           description="problem -> entitlements that must address it ([]: none)")
     citations: CitationExpectations = Field(default_factory=CitationExpectations)
     errors: Optional[list[str]] = Field(default=None, description="the profile must be refused, naming these fields")
 
@@ -209,6 +215,26 @@ class CaseRunner:
             ent = by_id.get(ent_id)
             if ent is None or ent.force not in _many(forces):
                 fail((f"force of {ent_id}", " or ".join(_many(forces)), "absent" if ent is None else ent.force))
+        for ent_id, party in expect.owed_by.items():
+            ent = by_id.get(ent_id)
+            got_party = "absent" if ent is None else (ent.claim.owed_by.id if ent.claim and ent.claim.owed_by
+                                                      else "none")
+            if got_party != party:
+                fail((f"party of {ent_id}", party, got_party))
+        for ent_id, places in expect.channels.items():
+            ent = by_id.get(ent_id)
+            got_channels = [ch.id for ch in ent.claim.channels] if ent is not None and ent.claim else []
+            missing = [ch for ch in _many(places) if ch not in got_channels]
+            if ent is None or missing:
+                fail((f"where to claim {ent_id}", ", ".join(_many(places)),
+                      "absent" if ent is None else ", ".join(got_channels) or "nowhere"))
+        reported = {p.problem: p.entitlements for p in result.problems}
+        for problem, wanted in expect.problems.items():
+            got_rights = reported.get(problem)
+            if got_rights is None:
+                fail((f"problem {problem}", "reported", "not reported"))
+            elif (not wanted and got_rights) or any(w not in got_rights for w in wanted):
+                fail((f"problem {problem}", ", ".join(wanted) or "no right", ", ".join(got_rights) or "no right"))
         citations = _all_citations(result)
         for ref in expect.citations.include:
             if not any(self._matches(ref, c) for _, c in citations):

@@ -63,6 +63,9 @@ _DIRECTION = {"toward_labor": "+", "against_labor": "−", "decision": "▶", "n
 _FIRST_REMEDIES = ("remedies.arbitration", "remedies.labour_inspection_complaint", "remedies.legal_aid",
                    "remedies.non_labor_channels", "remedies.mediation")
 _CIVIL_REMEDY = "contract.civil_law"
+#: Money owed that runs out with time (double pay for each month without a written contract, claimed within the
+#: one-year arbitration limit): among the duties owed, it comes first.
+_MONEY_FIRST = ("contract.double_pay_no_written_contract",)
 #: Forces under which the party named in a claim owes nothing (the text encourages, or sets no duty).
 _BINDS_NOBODY = ("encouraged", "vague")
 MAX_STEPS = 5
@@ -219,7 +222,7 @@ def first_steps(result: Result, lang: str) -> list[Step]:
             text = e.notes[0] if e.notes and ident in ("remedies.arbitration", _CIVIL_REMEDY) else e.summary
             steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory" and e.id not in used]
-    owed.sort(key=lambda e: (e.amount is None, e.topic != "injury"))
+    owed.sort(key=lambda e: (e.amount is None, e.id not in _MONEY_FIRST, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:
             break
@@ -300,8 +303,11 @@ def problems(result: Result, lang: str, name: Optional[PartyNames] = None) -> li
 
 
 def party_label(e: Entitlement, lang: str) -> str:
-    """"Owed by", or "Addressed to" for an encouraged or vague measure, which binds nobody."""
-    return _("Owed by", lang) if e.force not in _BINDS_NOBODY else _("Addressed to", lang)
+    """"Owed by"; "Addressed to" for an encouraged or vague measure, which binds nobody; "Provided by" for a public
+    service (an arbitration commission, a union, a training subsidy office is not a debtor of the worker)."""
+    if e.force in _BINDS_NOBODY:
+        return _("Addressed to", lang)
+    return _("Provided by", lang) if e.force == "service" else _("Owed by", lang)
 
 
 def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", ""),
@@ -328,33 +334,45 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
         yield f"    – {cite(c, lang, attributed)}"
 
 
+def no_rule_applies(result: Result) -> bool:
+    """Nothing in the rule base reaches the place of work (香港, 澳门, 台湾: mainland law does not apply there): no
+    classification was weighed and no right found, so the mainland's categories are not "still possible" answers."""
+    c = result.classification
+    return (not result.coverage.covered and not result.entitlements and not c.reasons and not c.caveats
+            and result.coverage.province is not None)
+
+
 def handout_lines(result: Result) -> list[str]:
     """The handout: relationship, first steps, what is pending — what the worker takes home."""
     lang = result.lang
     c = result.classification
-    out = [f"== {_('Your situation in short', lang)} ==", relationship(c, lang, bool(not_promised(result))),
-           certainty(c, lang)]
+    out = [f"== {_('Your situation in short', lang)} =="]
+    if no_rule_applies(result):  # no mainland category to weigh: say only where to ask
+        return [*out, result.coverage.message]
+    out += [relationship(c, lang, bool(not_promised(result))), certainty(c, lang)]
     for w in c.would_change:
         out.append(f"  ? {w.text}")
     if c.needs and not c.would_change:
         out.append(f"  ? {_('Still to find out', lang)}: {labels(c.needs, lang)}")
     out.append(result.coverage.message)
-    out.append("")
-    out.append(f"== {_('What to do first', lang)} ==")
-    for i, step in enumerate(first_steps(result, lang), 1):
-        out.append(f"{i}. {step.title}")
-        if step.text:
-            out.append(f"   {step.text}")
-        if step.where:
-            out.append(f"   {_('Where to go', lang)}: {step.where}")
-        if step.until:
-            out.append(f"   {step.until}")
+    _section(out, _("What to do first", lang), _step_lines(first_steps(result, lang), lang))
     _section(out, _("Still pending, and the question that settles it", lang), _pending_lines(result, lang))
     _section(out, _("Not promised, whatever you answer (the note on each right says why)", lang),
              (f"  ? {title}" for title in not_promised(result)))
     lines = rights_lines(result, lang)
     _section(out, f"{_('Rights that apply', lang)} ({len(lines)})", (f"  • {title} — {line}" for title, line in lines))
     return out
+
+
+def _step_lines(steps: Sequence[Step], lang: str) -> Iterable[str]:
+    for i, step in enumerate(steps, 1):
+        yield f"{i}. {step.title}"
+        if step.text:
+            yield f"   {step.text}"
+        if step.where:
+            yield f"   {_('Where to go', lang)}: {step.where}"
+        if step.until:
+            yield f"   {step.until}"
 
 
 def _section(out: list[str], title: str, lines: Iterable[str]) -> None:
@@ -394,13 +412,19 @@ def render_text(result: Result) -> str:
     out.append(f"==== {_('Appendix: reasons and sources', lang)} ====")
     out.append("")
     out.append(f"== {_('Employment classification', lang)} ==")
+    if no_rule_applies(result):
+        out.append(_("Not assessed: no rule in the rule base applies at your place of work.", lang))
+        out.append("")
+        out.append(provenance(result, lang))
+        return "\n".join(out) + "\n"
     facts = [(N_("Category"), category_text(c.category, lang)),
              (N_("Still possible"), sep(lang).join(category_text(x, lang) for x in c.candidates)),
              (N_("Employment mode"), _(_MODE[c.employment_mode], lang) if c.employment_mode else ""),
              (N_("Employer"), _(_EMPLOYER[c.employer], lang) if c.employer else ""),
              (N_("Contract form"), c.contract_form or "")]
     out.extend(f"{_(label, lang)}: {value}" for label, value in facts if value)
-    out.append(f"{_('Reasons', lang)}:")
+    if c.reasons or c.caveats:
+        out.append(f"{_('Reasons', lang)}:")
     attributed: set[str] = set()
     for r in c.reasons:
         out.append(f"  {_DIRECTION.get(r.direction or 'note', '•')} {r.text}")

@@ -76,6 +76,11 @@ def test_a_passing_case(tmp_path: Path) -> None:
      "cited: source=labor-contract-law, clause=第九十九条", "not cited"),
     ("citations: {exclude: [{province: 湖南省}]}", "citation", "never cited: province=湖南省", "hunan-"),
     ("errors: [age]", "errors", "refused, naming age", "accepted"),
+    ("owed_by: {contract.labor_contract: platform}", "party of contract.labor_contract", "platform", "employer"),
+    ("owed_by: {contract.civil_law: platform}", "party of contract.civil_law", "platform", "absent"),
+    ("channels: {contract.labor_contract: court}", "where to claim contract.labor_contract", "court",
+     "labour_inspection"),
+    ("problems: {deposit: [fair_hiring.no_fees_or_deposit]}", "problem deposit", "reported", "not reported"),
 ])
 def test_each_kind_of_expectation_fails_with_a_readable_difference(tmp_path: Path, expect: str, what: str,
                                                                    expected: str, got: str) -> None:
@@ -86,6 +91,15 @@ def test_each_kind_of_expectation_fails_with_a_readable_difference(tmp_path: Pat
     at = lines.index(f"        {what}")
     assert lines[at + 1] == f"          - expected: {expected}"
     assert lines[at + 2].startswith(f"          + got:      {got}")
+
+
+def test_a_problem_must_be_addressed_by_the_rights_named(tmp_path: Path) -> None:
+    """A clinic case names the rights that answer a problem the worker reports; [] says no right answers it."""
+    profile = PROFILE[:-1] + ", problems: [deposit]}"
+    assert _cli("test", str(_case_file(tmp_path, "problems: {deposit: [fair_hiring.no_fees_or_deposit]}",
+                                       profile=profile)))[0] == 0
+    code, out, _ = _cli("test", str(_case_file(tmp_path, "problems: {deposit: []}", profile=profile)))
+    assert code == 1 and "          - expected: no right" in out and "fair_hiring.no_fees_or_deposit" in out
 
 
 def test_a_refused_profile_is_a_failure_unless_expected(tmp_path: Path) -> None:

@@ -100,3 +100,53 @@ def test_freedom_over_time_alone_is_not_the_middle_category(engine: Engine) -> N
     assert free.category == "incomplete_labor_relation"
     bound = engine.evaluate({**profile, "can_refuse_orders": False}).classification
     assert bound.category == "labor_relation"
+
+
+def test_weak_factors_alone_never_make_a_civil_relation(engine: Engine) -> None:
+    """No minimum online time and work outside the company's core business are weak evidence: alone they leave the
+    category open (a courier with no attendance checks was held an employee — urumqi-courier-wang-no-attendance in
+    tests/data/published_cases.yaml). A fact of the worker's own control or own business still decides it."""
+    for weak in ({"must_be_online_min_hours": False}, {"work_is_core_business": False},
+                 {"must_be_online_min_hours": False, "work_is_core_business": False}):
+        c = engine.evaluate({**RIDER, **weak}, lang="en").classification
+        assert c.category == "undetermined" and "civil_relation" in c.candidates, weak
+    for own in ({"sets_own_hours": True}, {"can_refuse_orders": True}, {"platform_sets_price": False},
+                {"platform_manages_work": False}):
+        c = engine.evaluate({**RIDER, "must_be_online_min_hours": False, **own}, lang="en").classification
+        assert c.category == "civil_relation", own
+
+
+def test_management_with_nothing_against_it_is_likely_a_labour_relation(engine: Engine) -> None:
+    """Of the published decisions, every one where the company managed the work found a labour relation, except
+    the rider who decided both his hours and his orders (第三批典型案例 案例2). So management with nothing known
+    against it is a *likely* labour relation, and the two autonomies are named as what would change it."""
+    c = engine.evaluate({**RIDER, "platform_manages_work": True}, lang="en").classification
+    assert c.category == "labor_relation" and c.certainty == "likely"
+    assert any(r.rule_id == "cls.category.weighed_managed_nothing_against" for r in c.reasons)
+    changes = {(w.field, w.value): w.category for w in c.would_change}
+    assert changes[("can_refuse_orders", True)] == changes[("sets_own_hours", True)] == "incomplete_labor_relation"
+    both = engine.evaluate({**RIDER, "platform_manages_work": True, "can_refuse_orders": True,
+                            "sets_own_hours": True}).classification
+    assert both.category == "incomplete_labor_relation"
+    # neither fixed hours alone nor the company's rules and fines alone are management (two held-out decisions
+    # found no labour relation on them): still open
+    for alone in ({"sets_own_hours": False}, {"subject_to_penalties": True}):
+        assert engine.evaluate({**RIDER, **alone}).classification.category == "undetermined", alone
+
+
+def test_the_middle_category_and_guiding_case_237_are_dated(engine: Engine) -> None:
+    """不完全符合确立劳动关系情形 exists from 人社部发〔2021〕56号 (2021-07-16); before that day the same facts are
+    weighed as labour relation or not. 指导性案例237号 (2024-12-20) states how courts apply 劳社部发〔2005〕12号 and
+    is referred to for earlier facts, so the weighing is not dated — but before its publication the result says so."""
+    free = {**RIDER, "platform_manages_work": True, "can_refuse_orders": True, "sets_own_hours": True}
+    before = engine.evaluate(free, as_of=dt.date(2021, 7, 15), lang="zh").classification
+    after = engine.evaluate(free, as_of=dt.date(2021, 7, 16), lang="zh").classification
+    assert before.category == "civil_relation" and "incomplete_labor_relation" not in before.candidates
+    assert after.category == "incomplete_labor_relation"
+    for day, shown in ((dt.date(2024, 12, 19), True), (dt.date(2024, 12, 20), False)):
+        c = engine.evaluate(free, as_of=day, lang="zh").classification
+        notes = [r for r in c.reasons if r.rule_id == "cls.reason.guiding_237_not_yet_published"]
+        assert bool(notes) is shown, day
+        if notes:
+            assert "2024年12月20日" in notes[0].text
+            assert any(x.document_number == "劳社部发〔2005〕12号" for x in notes[0].citations)

@@ -7,8 +7,10 @@ non-labour category, or another employer). Targets: agreement ≥ 95 % on the de
 45 decisions the weighing was built on), no opposite answer anywhere, and no opposite answer either when any one
 stated fact is dropped (the ablation). The held-out batch (``batch: heldout-2026-11``, found and encoded after
 the weighing was fixed) measures how the classifier generalises: no opposite answer, and its agreement (75 %
-after the change it prompted, docs/design.md "Held-out check") must not fall — a floor, not a target fitted.
-``heldout-2026-11b`` was found after that change: no opposite answer.
+after the change it prompted, 80 % after the 2026-11-30 one, docs/design.md "Held-out check") must not fall — a
+floor, not a target fitted.
+``heldout-2026-11b`` was found after that change: no opposite answer. ``heldout-2026-11c`` (15 decisions found and
+encoded on 2026-11-30 before the classifier was run on them): no opposite answer.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "data" / "published_cases.yaml").read_text("utf-8"))
 HELD_OUT = "heldout-2026-11"  # measured before the change it prompted
 HELD_OUT_AFTER = "heldout-2026-11b"  # found after that change: measures the changed classifier
+HELD_OUT_THIRD = "heldout-2026-11c"  # 15 more, encoded before the classifier was run on them (2026-11-30)
 DEVELOPMENT = [c for c in CASES if "batch" not in c]
 BATCHES = {"development": DEVELOPMENT,
-           **{name: [c for c in CASES if c.get("batch") == name] for name in (HELD_OUT, HELD_OUT_AFTER)}}
+           **{name: [c for c in CASES if c.get("batch") == name]
+              for name in (HELD_OUT, HELD_OUT_AFTER, HELD_OUT_THIRD)}}
 
 
 def verdict(engine: Engine, case: dict[str, Any], profile: dict[str, Any]) -> str:
@@ -62,7 +66,7 @@ def test_the_held_out_batch_is_large_quoted_and_goes_both_ways() -> None:
     batch = BATCHES[HELD_OUT]
     held = [c["decision"]["labor_relation"] for c in batch]
     assert len(batch) >= 20 and held.count(True) >= 8 and held.count(False) >= 8
-    for case in batch + BATCHES[HELD_OUT_AFTER]:  # a verbatim excerpt of the holding as read at its url
+    for case in batch + BATCHES[HELD_OUT_AFTER] + BATCHES[HELD_OUT_THIRD]:  # a verbatim excerpt as read at its url
         assert case["decision"]["quote"].strip() and case["source"]["checked"] in ("official", "reprint")
 
 
@@ -83,10 +87,14 @@ def test_agreement_with_held_out_decisions(engine: Engine) -> None:
     share, missed, opposite = agreement(engine, BATCHES[HELD_OUT])
     print(f"agreement {share:.1%} on {len(BATCHES[HELD_OUT])} held-out decisions; missed: {missed}")
     assert not opposite
-    assert share >= 0.75, missed
+    assert share >= 0.8, missed  # 75 % before the 2026-11-30 change, 80 % after (docs/design.md "Held-out check")
     later, missed, opposite = agreement(engine, BATCHES[HELD_OUT_AFTER])
     print(f"agreement {later:.1%} on {len(BATCHES[HELD_OUT_AFTER])} decisions found after the change; missed: {missed}")
     assert not opposite
+    third, missed, opposite = agreement(engine, BATCHES[HELD_OUT_THIRD])
+    print(f"agreement {third:.1%} on {len(BATCHES[HELD_OUT_THIRD])} decisions of the third batch; missed: {missed}")
+    assert not opposite, opposite
+    assert third >= 0.5, missed  # 7 / 15 before any change, 8 / 15 after: a floor, not a target
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -155,7 +155,7 @@ def test_who_owes_a_right_is_explained_once_not_once_per_right(engine: Engine, p
     problems = text.split(f"== {_('Problems you reported', lang)} ==\n", 1)[1:]
     claim_lines = [line for line in text.splitlines()
                    if line.startswith((f"    {_('Owed by', lang)}: ", f"    {_('Addressed to', lang)}: ",
-                                       f"    {_('Where to claim', lang)}: "))]
+                                       f"    {_('Provided by', lang)}: ", f"    {_('Where to claim', lang)}: "))]
     claim_lines += problems[0].split("\n\n", 1)[0].splitlines() if problems else []
     intake = Intake(engine.rulebase)
     page = pages.report_page(intake, pages.State(lang), result, {}, dt.date(2025, 7, 15))
@@ -249,7 +249,8 @@ def test_an_encouraged_measure_names_whom_it_addresses_not_who_owes_it(engine: E
             continue
         at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
         block = text[at:at + 12]
-        label = _("Addressed to", lang) if e.force in ("encouraged", "vague") else _("Owed by", lang)
+        label = (_("Addressed to", lang) if e.force in ("encouraged", "vague") else
+                 _("Provided by", lang) if e.force == "service" else _("Owed by", lang))
         assert any(line.startswith(f"    {label}: ") for line in block), (e.id, block)
     statutory = [e for e in result.entitlements if e.claim and e.claim.owed_by
                  and any(c.source_kind == "national_law" for c in e.citations)
@@ -257,3 +258,80 @@ def test_an_encouraged_measure_names_whom_it_addresses_not_who_owes_it(engine: E
     assert statutory and all(e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "employer"
                              for e in statutory if result.classification.category == "labor_relation"
                              and e.id.startswith(("pay.", "rest."))), [(e.id, e.claim) for e in statutory]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_outside_the_mainland_the_report_weighs_no_mainland_category(engine: Engine, lang: str) -> None:
+    """A 香港 rider's report once listed the three mainland categories as "still possible" under an empty "Reasons:"
+    and an empty "What to do first": mainland law is not weighed there, so the report says where to ask, and only
+    that; the page shows no empty steps and no "still possible" either."""
+    from rights_engine.i18n import _
+
+    profile = {"work_province": "香港特别行政区", "occupation": "delivery_rider", "engagement": "cooperation_agreement",
+               "counterparty": "platform"}
+    result = engine.evaluate(profile, as_of=dt.date(2024, 7, 15), lang=lang)
+    text = render_text(result)
+    assert result.coverage.message in text
+    for absent in ("Still possible", "What to do first", "Rights that apply"):
+        assert _(absent, lang) not in text, absent
+    assert f"{_('Reasons', lang)}:" not in text.splitlines()
+    assert _("Not assessed: no rule in the rule base applies at your place of work.", lang) in text
+    page = visible(pages.report_page(Intake(engine.rulebase), pages.State(lang), result, {}, dt.date(2024, 7, 15)))
+    assert _("What to do first", lang) not in page and _("Still possible", lang) not in page
+    # on the mainland, with nothing known, the categories still open are still shown
+    beijing = engine.evaluate({"work_province": "北京市", "occupation": "delivery_rider"}, as_of=dt.date(2024, 7, 15),
+                              lang=lang)
+    assert _("Still possible", lang) in render_text(beijing)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_public_service_names_who_provides_it(engine: Engine, lang: str) -> None:
+    """"Owed by: the arbitration commission" read as if the commission owed the worker something: a public service
+    says who provides it."""
+    from rights_engine.i18n import _
+
+    result = engine.evaluate(_profile(EXAMPLES[0].parent / "lincang-courier-contract.json"), lang=lang)
+    text = render_text(result).split("\n")
+    services = [e for e in result.entitlements if e.force == "service" and e.claim and e.claim.owed_by]
+    assert services
+    for e in services:
+        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
+        end = next(i for i in range(at + 1, len(text)) if not text[i].startswith("    "))
+        block = text[at:end]
+        assert any(line.startswith(f"    {_('Provided by', lang)}: ") for line in block), (e.id, block)
+        assert not any(line.startswith(f"    {_('Owed by', lang)}: ") for line in block), (e.id, block)
+
+
+def test_double_pay_for_no_written_contract_is_among_the_first_steps(engine: Engine) -> None:
+    """A Wenshan driver made to register as an individual business, found an employee on the facts: the double pay
+    of 劳动合同法 第八十二条 runs month by month and is lost after the one-year limit, so the handout names it among
+    the first things to do (it once gave two work-injury steps to a worker who reported no injury instead)."""
+    from rights_engine.report import first_steps
+
+    profile = {"work_province": "云南省", "work_city": "文山州", "occupation": "ride_hailing_driver",
+               "engagement": "individual_business", "counterparty": "platform", "platform_manages_work": True,
+               "can_refuse_orders": False, "sets_own_hours": False, "must_be_online_min_hours": True,
+               "subject_to_penalties": True, "platform_sets_price": True, "work_is_core_business": True,
+               "receives_pension": False, "problems": ["forced_individual_business"]}
+    result = engine.evaluate(profile, as_of=dt.date(2022, 6, 25))
+    double_pay = next(e for e in result.entitlements if e.id == "contract.double_pay_no_written_contract")
+    assert double_pay.title in [s.title for s in first_steps(result, "zh")]
+
+
+def _clinic_cases() -> list[tuple[str, dict[str, object], dt.date]]:
+    from rights_engine.cases import load_cases
+
+    path = EXAMPLES[0].parent.parent / "cases" / "clinic-scenarios.yaml"
+    return [(c.name, dict(c.profile), c.as_of or dt.date(2026, 11, 30)) for c in load_cases(path).cases]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_clinic_scenario_reads_plainly(engine: Engine, lang: str) -> None:
+    """The clinic's scenarios (every province, date, occupation and relation) rendered as the text report and the
+    report page, with the why-not list: no id, condition, field name or project word anywhere."""
+    intake = Intake(engine.rulebase)
+    for name, profile, day in _clinic_cases():
+        result = engine.evaluate(profile, as_of=day, lang=lang, explain=True)
+        scan(engine, render_text(result), result, f"text report of {name}")
+        page = pages.report_page(intake, pages.State(lang, form_from_profile(profile)), result, {}, day)
+        scan(engine, visible(page), result, f"report page of {name}")
