@@ -1,6 +1,10 @@
 """Batch screening on clean and dirty data, side by side: in memory, Parquet -> Parquet and CSV -> Parquet.
 
     python benchmarks/bench_batch.py [--rows 1000000] [--memory-rows 500000] [--bad 0 0.1 0.5] [--repeat 1]
+                                     [--tasks memory parquet csv text] [--lib DIR] [--against DIR] [--workers N]
+
+    # issue #15's CSV target alone (about a minute on an idle machine):
+    python benchmarks/bench_batch.py --bad 0 0.1 --repeat 3 --tasks parquet csv
 
 Three synthetic populations (benchmarks/population.py, written once and kept in --dir): clean, 10 % and 50 % bad
 rows (an age of 300 or -1, 30 daily hours, an unknown occupation, a made-up city), each as Parquet and as CSV
@@ -17,10 +21,15 @@ which a child started from a big parent can inherit.
   ``not_evaluated`` with its errors, and a random sample of rows equal to ``evaluate()``.
 
 Each figure is shown with its ratio to the clean population's in the same run (and a CSV's to clean Parquet's), in
-wall time and in CPU time (all threads of the process; less disturbed by other processes on a shared machine).
+wall time and in CPU time (all threads of the process; less disturbed by other processes on a shared machine, though
+a loaded machine inflates a CSV's CPU time more than a Parquet file's). With ``--repeat N`` the file figures are
+taken in N interleaved rounds (each figure once per round, so that a change in the machine's load reaches all alike)
+and the median shown; the checks run in the first round. The load average is printed at the start and the end:
+the pipeline's gain (reading beside evaluating) needs an idle core, so compare figures taken in the same conditions.
 Targets (issue #15): 10 % bad in memory >= 0.7x the clean speed, 50 % bad >= 0.5x; CSV -> Parquet with 10 % bad
 <= 2x the time of clean Parquet -> Parquet; peak memory < 1 GB. ``--lib DIR`` runs the children on another copy
-of ``rights_engine`` (an older commit, for a before/after table in the same conditions). A benchmark, not a test:
+of ``rights_engine`` (an older commit); ``--against DIR`` runs the file figures on both this checkout and DIR in the
+same interleaved rounds and prints both tables, a before/after in the same conditions. A benchmark, not a test:
 it prints figures and asserts nothing.
 """
 
@@ -61,6 +70,11 @@ def child(task: str, source: Path, target: Path, spoiled: int) -> dict[str, Any]
     from rights_engine.batch import evaluate_file, shared_evaluator
 
     evaluator = shared_evaluator()
+    workers = os.environ.get("RIGHTS_ENGINE_BENCH_WORKERS")
+    if workers:  # --workers: chunks evaluated at once (a copy from before the pipeline has no such setting)
+        from rights_engine.batch import _io
+
+        _io.WORKERS = int(workers)
     out: dict[str, Any] = {"task": task}
     if task == "memory":  # source: the populations' files, joined by "|"
         frames = [pl.read_parquet(path) for path in str(source).split("|")]
@@ -79,7 +93,7 @@ def child(task: str, source: Path, target: Path, spoiled: int) -> dict[str, Any]
         summary = evaluate_file(source, target, columns=["worker_id"], evaluator=evaluator)
         out.update(rows=summary.rows, seconds=summary.seconds, cpu=time.process_time() - c, errors=summary.errors)
         out["rss_gib"] = peak_rss_gib()
-        out["checks"] = _checks(target, out["rows"], spoiled)
+        out["checks"] = _checks(target, out["rows"], spoiled) if spoiled >= 0 else "-"
     out.setdefault("rss_gib", peak_rss_gib())
     return out
 
@@ -171,8 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per figure (the median is shown)")
     parser.add_argument("--lib", type=Path, default=None, help="run the children on this copy of rights_engine")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="also run the file figures on this copy of rights_engine (an older commit), in the same "
+                             "interleaved rounds, and print both: a before/after in the same conditions")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="chunks evaluated at once in the file runs (default: the library's, 2)")
+    parser.add_argument("--tasks", nargs="+", choices=("memory", "parquet", "csv", "text"),
+                        default=["memory", "parquet", "csv", "text"],
+                        help="which figures to take (the CSV ratios need parquet and csv)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.workers:
+        os.environ["RIGHTS_ENGINE_BENCH_WORKERS"] = str(args.workers)
     if args.child:
         task, source, target, spoiled = args.child
         print(json.dumps(child(task, Path(source), Path(target), int(spoiled))))
@@ -187,25 +211,46 @@ def main(argv: list[str] | None = None) -> int:
         parquet, spoiled = population(args.rows, share, args.seed, args.dir, "file.parquet")
         csv, _ = population(args.rows, share, args.seed, args.dir, "file.csv")
         files[share] = (memory, parquet, csv, spoiled, converted(csv))
-    joined = Path("|".join(str(files[share][0]) for share in args.bad))
-    runs = sorted((_run("memory", joined, args.dir / "unused", 0, args.lib) for _ in range(max(1, args.repeat))),
-                  key=lambda r: float(r["runs"][0]["seconds"]))
-    memory_run = runs[len(runs) // 2]
-    for share, figures in zip(args.bad, memory_run["runs"], strict=True):
-        table[("memory", share)] = {**figures, "rss_gib": memory_run["rss_gib"]}
-    tasks = ("parquet", "csv", "text")
-    for task in tasks:
-        for share in args.bad:
-            source = {"parquet": files[share][1], "csv": files[share][2], "text": files[share][4]}[task]
-            target = args.dir / f"result-{args.rows}-{share}-{args.seed}-{task}.parquet"
-            runs = sorted((_run(task, source, target, files[share][3], args.lib) for _ in range(max(1, args.repeat))),
-                          key=lambda r: float(r["seconds"]))
-            table[(task, share)] = runs[len(runs) // 2]
+    if "memory" in args.tasks:
+        joined = Path("|".join(str(files[share][0]) for share in args.bad))
+        runs = sorted((_run("memory", joined, args.dir / "unused", 0, args.lib) for _ in range(max(1, args.repeat))),
+                      key=lambda r: float(r["runs"][0]["seconds"]))
+        memory_run = runs[len(runs) // 2]
+        for share, figures in zip(args.bad, memory_run["runs"], strict=True):
+            table[("memory", share)] = {**figures, "rss_gib": memory_run["rss_gib"]}
+    tasks = [task for task in ("parquet", "csv", "text") if task in args.tasks]
+    # the rounds interleaved (each figure once per round), so that a change in the machine's load reaches all alike;
+    # the checks run in the first round only (they regenerate the population: slow, and not timed)
+    libraries: list[Path | None] = [args.lib] + ([args.against] if args.against else [])
+    runs_of: dict[tuple[int, str, float], list[dict[str, Any]]] = {}
+    for round_ in range(max(1, args.repeat)):
+        for task in tasks:
+            for share in args.bad:
+                for which, lib in enumerate(libraries):
+                    source = {"parquet": files[share][1], "csv": files[share][2], "text": files[share][4]}[task]
+                    target = args.dir / f"result-{args.rows}-{share}-{args.seed}-{task}.parquet"
+                    spoiled = files[share][3] if round_ == 0 else -1
+                    runs_of.setdefault((which, task, share), []).append(_run(task, source, target, spoiled, lib))
+    tables = [dict(table)] + [{} for _ in libraries[1:]]  # the in-memory figures: this checkout only
+    for (which, task, share), runs in runs_of.items():
+        runs.sort(key=lambda r: float(r["seconds"]))
+        checked = [r["checks"] for r in runs if r.get("checks") not in (None, "-")]
+        tables[which][(task, share)] = {**runs[len(runs) // 2], "checks": checked[0] if checked else "-",
+                                        "cpu": sorted(float(r["cpu"]) for r in runs)[len(runs) // 2]}
+    for which, lib in enumerate(libraries):
+        if len(libraries) > 1:
+            print(f"\n=== {'this checkout' if lib is None else lib}{' (the before)' if which else ''}")
+        _report(tables[which], args, tasks)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+def _report(table: dict[tuple[str, float], dict[str, Any]], args: argparse.Namespace, tasks: list[str]) -> None:
     names = {"memory": f"in memory, {args.memory_rows:,} rows", "parquet": f"Parquet -> Parquet, {args.rows:,} rows",
              "csv": f"CSV -> Parquet, {args.rows:,} rows", "text": "CSV converted once: text Parquet -> Parquet"}
     print(f"\n{'':<44}{'bad':>5}  {'seconds':>8}  {'rows/s':>10}  {'x clean':>8}  {'CPU s':>6}  {'x clean':>8}  "
           f"{'peak GiB':>8}  checks")
-    for task in ("memory", *tasks):
+    for task in [t for t in ("memory", *tasks) if (t, args.bad[0]) in table]:
         clean = table[(task, args.bad[0])]
         for share in args.bad:
             r = table[(task, share)]
@@ -214,14 +259,18 @@ def main(argv: list[str] | None = None) -> int:
             cpu_speed = (r["rows"] / r["cpu"]) / (clean["rows"] / clean["cpu"])
             print(f"{names[task]:<44}{share:>5.0%}  {r['seconds']:>8.2f}  {rate:>10,.0f}  {speed:>7.2f}x  "
                   f"{r['cpu']:>6.2f}  {cpu_speed:>7.2f}x  {r['rss_gib']:>8.2f}  {r.get('checks', '-')}")
+    if ("parquet", args.bad[0]) not in table:
+        return
     base = table[("parquet", args.bad[0])]
-    for task in ("csv", "text"):
+    print(f"\nagainst clean Parquet -> Parquet ({base['seconds']:.2f} s, {base['cpu']:.2f} CPU-s; median of "
+          f"{max(1, args.repeat)} fresh processes; wall = the time, CPU = all threads):")
+    for task in [t for t in ("csv", "text") if t in tasks]:
         for share in args.bad:
             r = table[(task, share)]
-            print(f"{'CSV' if task == 'csv' else 'text Parquet'} -> Parquet, {share:.0%} bad, against clean Parquet -> "
-                  f"Parquet: {r['seconds'] / base['seconds']:.2f}x the time, {r['cpu'] / base['cpu']:.2f}x the CPU"
-                  f"{'   [target <= 2x at 10 %]' if task == 'csv' else ''}")
-    return 0
+            print(f"  {'CSV' if task == 'csv' else 'text Parquet'} -> Parquet, {share:>3.0%} bad: "
+                  f"{r['seconds']:.2f} s = {r['seconds'] / base['seconds']:.2f}x the time, "
+                  f"{r['cpu']:.2f} CPU-s = {r['cpu'] / base['cpu']:.2f}x the CPU, peak {r['rss_gib']:.2f} GiB"
+                  f"{'   [target <= 2x the time at 10 %, peak < 1 GB]' if task == 'csv' else ''}")
 
 
 if __name__ == "__main__":

@@ -32,3 +32,32 @@ class IdentityMemo(Generic[K, V]):
 
     def clear(self) -> None:
         self._found = {}
+
+
+class Doorkeeper:
+    """Admits a key to a cache on its second sighting, so that values asked for once are never kept.
+
+    A cache keyed by what profiles say fills, on profiles never seen before, with values nobody asks for again; each
+    kept value is objects the garbage collector walks at every full collection, which costs more than the cache
+    saves. The doorkeeper remembers only the hashes of keys seen once (integers, which the collector does not walk),
+    up to ``limit`` of them (then forgets them all). A hash shared by two keys only admits the second one early.
+    Thread-safe: each step is one set operation.
+    """
+
+    def __init__(self, limit: int = 1 << 15) -> None:
+        self._limit = limit
+        self._seen: set[int] = set()
+
+    def admit(self, key: object) -> bool:
+        """Whether ``key`` was seen before (remembering it when not)."""
+        code = hash(key)
+        seen = self._seen
+        if code in seen:
+            return True
+        if len(seen) >= self._limit:
+            seen.clear()
+        seen.add(code)
+        return False
+
+    def clear(self) -> None:
+        self._seen.clear()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from itertools import compress, repeat
-from operator import is_not, itemgetter
-from typing import NamedTuple, Optional, Union
+from operator import itemgetter
+from typing import NamedTuple, Optional, TypeVar, Union
+
+from pydantic import BaseModel
 
 from . import __version__
+from ._memo import Doorkeeper
 from .backends.python import atom_truths
 from .classification import Derived, Weighing, evaluate, unknown_fields
 from .conditions import fields as cond_fields
@@ -82,14 +84,24 @@ class TextCache:
         #: per selection's stage-2 rules (found by identity: the engine gives selections with the same rules the
         #: same tuples; the tuple is kept alive with its plan, so its id is never another's)
         self._plans: dict[int, tuple[tuple[Rule, ...], _Plan]] = {}
+        #: the plans' chunks by the ids of their rules: selections with the same rules there share them (and what they
+        #: remember)
+        self._chunks: dict[tuple[tuple[str, ...], ...], _Chunk] = {}
+        self._groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
         self.citations: dict[tuple[str, str], tuple[Citation, ...]] = {}
         self.channels: dict[tuple[str, str], ChannelRef] = {}
         self.claims: dict[tuple[tuple[str, ...], str], Optional[Claim]] = {}
         self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: (entitlement id, contributing rule ids, status, language) -> the entitlement without needs
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
+        #: admits a pending entitlement whose needs depend on the call to ``pending`` on its second sighting
+        self.admit_pending = Doorkeeper()
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
+        #: (band id, the weighing's figures, language) -> the reason that tells the weighing
+        self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
+        self.admit_provenance = Doorkeeper()
         self.changes: dict[tuple[str, object, str, str, bool], WouldChange] = {}
         #: per rule id: the fields its condition reads
         self.fields: dict[str, tuple[str, ...]] = {}
@@ -106,8 +118,6 @@ class TextCache:
         #: per language: (rule id or ids of the contributing rules, needs) -> (sort key, entitlement) of the
         #: entitlement pending on them
         self.pending: dict[str, dict[tuple[Union[str, tuple[str, ...]], tuple[str, ...]], _Item]] = {}
-        #: (rule ids of a several-rule entitlement, their truths) -> the rules that grant it and its status
-        self.choices: dict[tuple[tuple[str, ...], tuple[Truth, ...]], _Choice] = {}
 
     def plan(self, selection: Selection) -> _Plan:
         """What the builder reads of ``selection`` (its entitlement groups and reason rules, both functions of its
@@ -115,9 +125,11 @@ class TextCache:
         entry = self._plans.get(id(selection.stage2))
         if entry is not None and entry[0] is selection.stage2:
             return entry[1]
-        found = _plan(self._rb, selection)
+        found = _plan(self._rb, selection, self._chunks, self._groups)
         if len(self._plans) >= 1024:
             self._plans = {}
+            self._chunks = {}
+            self._groups = {}
         self._plans[id(selection.stage2)] = (selection.stage2, found)
         return found
 
@@ -145,7 +157,7 @@ _LIMIT = 1 << 16
 
 
 #: (sort key, entitlement)
-_Item = tuple[tuple[int, bool, str], Entitlement]
+_Item = tuple[int, Entitlement]
 #: the contributing rules of a several-rule entitlement, their ids and its status; or _NONE_LIVE (every rule false)
 _Choice = tuple[tuple[Rule, ...], tuple[str, ...], str]
 _NONE_LIVE: _Choice = ((), (), "")
@@ -171,15 +183,34 @@ class _Group(NamedTuple):
     ids: tuple[str, ...]
     verified: tuple[bool, ...]
     order: tuple[int, str]  # (topic rank, id): the result's order, with the status between them
+    keys: tuple[int, int]  # its sort key when it applies, when pending (see :func:`_group`)
 
 
 class _Plan(NamedTuple):
     """What the builder reads of a selection on every call, computed once per selection."""
 
-    singles: tuple[_Group, ...]  # entitlements granted by one rule (most)
-    single_ids: tuple[str, ...]  # their rules' ids, in the same order
-    multiples: tuple[_Group, ...]  # entitlements granted by several rules
     reasons: tuple[Rule, ...]  # the stage-2 rules of kind ``reason``
+    chunks: tuple[_Chunk, ...]  # every entitlement, by the facts its rules read
+
+
+class _Chunk(NamedTuple):
+    """Entitlements whose rules read the same facts: what they give is a function of those facts' values (``read``),
+    remembered per language, except the profile fields a pending one is asked through when its unknown facts include
+    one that depends on the classification's needs or on the places given (found per call)."""
+
+    groups: tuple[_Group, ...]
+    read: Callable[[FactValues], object]
+    memo: dict[str, dict[object, _Entries]]  # language -> the values read -> entries
+
+
+#: the result items a chunk gives on some values of its facts (sort key, entitlement, pending key or None), and its
+#: pending entitlements whose profile fields depend on the call: (the head of its pending key (the rule id of a
+#: one-rule entitlement, else the rules' ids), for each rule that grants it the unknown facts of its atoms and the
+#: profile fields they are asked through when that does not depend on the call (else None), and the entitlement
+#: without needs with its sort key)
+_Later = tuple[Union[str, tuple[str, ...]], tuple[tuple[tuple[str, ...], Optional[tuple[str, ...]]], ...], "_Item"]
+_Entries = tuple[tuple["_Ordered", ...], tuple[_Later, ...]]
+_Ordered = tuple[int, Entitlement, Optional[Hashable]]
 
 
 def _local_first(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
@@ -192,15 +223,38 @@ def _is_national_source(rule: Rule) -> bool:
     return rule.source.jurisdiction.province is None
 
 
-def _plan(rb: RuleBase, selection: Selection) -> _Plan:
-    groups = [
-        _Group(ent_id, rules, tuple(r.id for r in rules), tuple(r.spec.certainty == "verified" for r in rules),
-               (_TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS)), ent_id))
-        for ent_id, rules in ((ent_id, _local_first(rules)) for ent_id, rules in selection.groups)
-    ]
-    singles = tuple(g for g in groups if len(g.rules) == 1)
-    return _Plan(singles, tuple(g.ids[0] for g in singles), tuple(g for g in groups if len(g.rules) > 1),
-                 tuple(r for r in selection.stage2 if r.spec.kind == "reason"))
+def _group(rb: RuleBase, ent_id: str, rules: Sequence[Rule], shared: dict[tuple[str, tuple[str, ...]], _Group]
+           ) -> _Group:
+    """The group of ``rules`` (a function of them: selections with the same rules share it)."""
+    key = (ent_id, tuple(r.id for r in rules))
+    found = shared.get(key)
+    if found is None:
+        ordered = _local_first(tuple(rules))
+        rank = _TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS))
+        # the result's order (topic rank, applies before pending, id) as one integer per entitlement and status:
+        # integers sort fast, and each is one entitlement's, so items never compare further
+        ids = sorted(rb.entitlements)
+        position, width = ids.index(ent_id), len(ids)
+        found = shared[key] = _Group(ent_id, ordered, tuple(r.id for r in ordered),
+                                     tuple(r.spec.certainty == "verified" for r in ordered), (rank, ent_id),
+                                     ((2 * rank) * width + position, (2 * rank + 1) * width + position))
+    return found
+
+
+def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[tuple[str, ...], ...], _Chunk],
+          shared_groups: dict[tuple[str, tuple[str, ...]], _Group]) -> _Plan:
+    groups = [_group(rb, ent_id, rules, shared_groups) for ent_id, rules in selection.groups]
+    by_fields: dict[tuple[str, ...], list[_Group]] = {}
+    for g in groups:
+        by_fields.setdefault(tuple(sorted({f for r in g.rules for f in cond_fields(r.condition)})), []).append(g)
+    chunks = []
+    for fields, gs in by_fields.items():
+        ids = tuple(g.ids for g in gs)
+        chunk = shared.get(ids)
+        if chunk is None:
+            chunk = shared[ids] = _Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
+        chunks.append(chunk)
+    return _Plan(tuple(r for r in selection.stage2 if r.spec.kind == "reason"), tuple(chunks))
 
 
 class Builder:
@@ -253,6 +307,17 @@ class Builder:
     def needs(self, rule: Rule) -> tuple[str, ...]:
         """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
         (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
+        names, found = self._unknown_names(rule)
+        if found is not None:
+            return found
+        found = self._asked.get(names)
+        if found is None:
+            found = self._asked[names] = self._asked_through(names)
+        return found
+
+    def _unknown_names(self, rule: Rule) -> tuple[tuple[str, ...], Optional[tuple[str, ...]]]:
+        """The fields of the atoms of ``rule`` whose truth is unknown (memoised by the values of the facts it reads),
+        and the profile fields they are asked through when none of them is contextual (else None)."""
         texts = self.texts
         read = texts.readers.get(rule.id)
         if read is None:
@@ -271,13 +336,7 @@ class Builder:
             if len(texts.unknown) >= _LIMIT:
                 texts.unknown.clear()
             texts.unknown[key] = entry
-        names, found = entry
-        if found is not None:
-            return found
-        found = self._asked.get(names)
-        if found is None:
-            found = self._asked[names] = self._asked_through(names)
-        return found
+        return entry
 
     def _asked_shared(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """The profile fields ``names`` (none contextual) are asked through, one tuple per distinct ``names``."""
@@ -369,13 +428,16 @@ class Builder:
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
         form = _CONTRACT_FORMS.get(form_key)
-        return Classification(
-            category=category,  # type: ignore[arg-type]
-            employment_mode=mode,  # type: ignore[arg-type]
-            employer=employer,  # type: ignore[arg-type]
+        # every piece is a validated model (or a list of them) or a plain value of the field's type: nothing to
+        # validate again
+        return _construct(
+            Classification,
+            category=category,
+            employment_mode=mode,
+            employer=employer,
             contract_form=_(form, self.lang) if form else None,
             candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
-            certainty=d.certainty,  # type: ignore[arg-type]
+            certainty=d.certainty,
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
@@ -384,6 +446,17 @@ class Builder:
 
     def weighing_reason(self, band: Rule, w: Weighing) -> Reason:
         """How the score was reached, with the band that holds (its citations)."""
+        key = (band.id, w.toward, w.against, w.score, w.low, w.high, self.lang)  # small integers: few keys
+        weighings = self.texts.weighings
+        found = weighings.get(key)
+        if found is None:
+            found = self._weighing_reason(band, w)
+            if len(weighings) >= _LIMIT:
+                weighings.clear()
+            weighings[key] = found
+        return found
+
+    def _weighing_reason(self, band: Rule, w: Weighing) -> Reason:
         lo, hi = band.spec.score_min, band.spec.score_max
         if lo is not None and hi is not None:
             bounds = f"{lo}…{hi}"
@@ -453,67 +526,114 @@ class Builder:
     # -- entitlements ------------------------------------------------------------------------------
     def entitlements(self) -> list[Entitlement]:
         """The entitlements granted or pending, in the result's order (topic, applies before pending, id)."""
-        get = self.truths2.get
         plan = self.texts.plan(self.selection)
         # each with its pending cache key (None when it applies): the keys determine the pending entitlements
-        out: list[tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]] = []
-        # one-rule entitlements whose rule is not false (the filter runs in C: most rules are false)
+        out: list[_Ordered] = []
         texts = self.texts
-        applies = texts.applies.get(self.lang)
+        lang = self.lang
+        applies = texts.applies.get(lang)
         if applies is None:
-            applies = texts.applies.setdefault(self.lang, {})
-        pending = texts.pending.get(self.lang)
+            applies = texts.applies.setdefault(lang, {})
+        pending = texts.pending.get(lang)
         if pending is None:
-            pending = texts.pending.setdefault(self.lang, {})
-        for group in compress(plan.singles, map(is_not, map(get, plan.single_ids), repeat(False))):
-            rule_id = group.ids[0]
-            if get(rule_id) is True and group.verified[0]:  # applies: a function of the rule and the language
-                item = applies.get(rule_id)
-                if item is None:
-                    item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
-                out.append((item[0], item[1], None))
-            else:  # pending: a function of the rule, its needs and the language
-                key = (rule_id, self.needs(group.rules[0]))
-                item = pending.get(key)
-                if item is None:
-                    item = self._entitlement_of(group, group.rules, group.ids, "pending", key[1])
-                    if len(pending) >= _LIMIT:
-                        pending.clear()
-                    pending[key] = item
-                out.append((item[0], item[1], key))
-        choices = texts.choices
-        for group in plan.multiples:
-            truths = tuple(map(get, group.ids))
-            choice = choices.get((group.ids, truths))
-            if choice is None:
-                choice = _choose(group, truths)
-                if len(choices) >= _LIMIT:
-                    choices.clear()
-                choices[(group.ids, truths)] = choice
-            if choice is _NONE_LIVE:
-                continue
-            rules, ids, status = choice
-            if status == "applies":  # a function of the rules and the language
-                item = applies.get(ids)
-                if item is None:
-                    item = applies[ids] = self._entitlement_of(group, rules, ids, status)
-                out.append((item[0], item[1], None))
+            pending = texts.pending.setdefault(lang, {})
+        facts = self.facts
+        asked = self._asked
+        admit = texts.admit_pending.admit
+        for chunk in plan.chunks:  # the entitlements, a chunk of them at a time
+            memo = chunk.memo.get(lang)
+            if memo is None:
+                memo = chunk.memo.setdefault(lang, {})
+            try:
+                key = chunk.read(facts)
+            except KeyError:  # a field absent from the facts (unknown): computed, not remembered
+                entries = self._chunk_entries(chunk, applies, pending)
             else:
-                several = (ids, tuple(dict.fromkeys(n for r in rules for n in self.needs(r))))
+                found = memo.get(key)
+                if found is None:
+                    found = self._chunk_entries(chunk, applies, pending)
+                    if len(memo) >= _LIMIT:
+                        memo.clear()
+                    memo[key] = found
+                entries = found
+            out += entries[0]
+            for head, parts, template in entries[1]:  # pending, asked through fields that depend on this call
+                each: list[tuple[str, ...]] = []
+                for names, shared in parts:
+                    if shared is None:
+                        shared = asked.get(names)
+                        if shared is None:
+                            shared = asked[names] = self._asked_through(names)
+                    each.append(shared)
+                needs = each[0] if len(each) == 1 else tuple(dict.fromkeys(n for part in each for n in part))
+                several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
                 item = pending.get(several)
                 if item is None:
-                    item = self._entitlement_of(group, rules, ids, status, several[1])
-                    if len(pending) >= _LIMIT:
-                        pending.clear()
-                    pending[several] = item
+                    item = (template[0], _with_needs(template[1], needs)) if needs else template
+                    if admit(several):  # the needs come from the classification: kept when asked for again
+                        if len(pending) >= _LIMIT:
+                            pending.clear()
+                        pending[several] = item
                 out.append((item[0], item[1], several))
-        out.sort(key=_first)  # stable: ties keep the order above
+        out.sort()  # by the sort keys alone: one per entitlement, so never equal
         self.pending_key = tuple([k for _, _, k in out if k is not None])
         return [e for _, e, _ in out]
 
+    def _chunk_entries(self, chunk: _Chunk, applies: dict[Union[str, tuple[str, ...]], _Item],
+                       pending: dict[tuple[Union[str, tuple[str, ...]], tuple[str, ...]], _Item]) -> _Entries:
+        """What the entitlements of ``chunk`` give on this call's facts (see :class:`_Chunk`)."""
+        get = self.truths2.get
+        done: list[_Ordered] = []
+        later: list[_Later] = []
+        for group in chunk.groups:
+            head: Union[str, tuple[str, ...]]
+            rules: tuple[Rule, ...]
+            if len(group.rules) == 1:
+                rule_id = group.ids[0]
+                truth = get(rule_id)
+                if truth is False:
+                    continue
+                if truth is True and group.verified[0]:  # applies: a function of the rule and the language
+                    item = applies.get(rule_id)
+                    if item is None:
+                        item = applies[rule_id] = self._entitlement_of(group, group.rules, group.ids, "applies")
+                    done.append((item[0], item[1], None))
+                    continue
+                # pending: a function of the rule, its needs and the language
+                rules, ids, head = group.rules, group.ids, rule_id
+                names, needs = self._unknown_names(group.rules[0])
+                if needs is None:
+                    later.append((head, ((names, None),), self._entitlement_of(group, rules, ids, "pending")))
+                    continue
+            else:
+                rules, ids, status = _choose(group, tuple(map(get, group.ids)))
+                if status == "":  # every rule false
+                    continue
+                if status == "applies":  # a function of the rules and the language
+                    item = applies.get(ids)
+                    if item is None:
+                        item = applies[ids] = self._entitlement_of(group, rules, ids, status)
+                    done.append((item[0], item[1], None))
+                    continue
+                head = ids
+                parts = tuple(self._unknown_names(r) for r in rules)
+                if any(shared is None for _, shared in parts):
+                    later.append((head, parts, self._entitlement_of(group, rules, ids, "pending")))
+                    continue
+                needs = tuple(dict.fromkeys(n for _, shared in parts for n in shared or ()))
+            key = (head, needs)
+            item = pending.get(key)
+            if item is None:
+                item = self._entitlement_of(group, rules, ids, "pending", needs)
+                if len(pending) >= _LIMIT:
+                    pending.clear()
+                pending[key] = item
+            done.append((item[0], item[1], key))
+        return tuple(done), tuple(later)
+
     def _entitlement_of(self, group: _Group, contributing: tuple[Rule, ...], ids: tuple[str, ...],
                         status: str, known_needs: Optional[tuple[str, ...]] = None,
-                        ) -> tuple[tuple[int, bool, str], Entitlement]:
+                        ) -> tuple[int, Entitlement]:
         """The entitlement of ``group`` from its ``contributing`` rules, with its sort key (``known_needs``: the
         needs of a pending one when the caller has them already, as computed below)."""
         needs: tuple[str, ...] = ()
@@ -524,21 +644,19 @@ class Builder:
                 needs = self.needs(contributing[0])  # without repeats already
             else:
                 needs = tuple(dict.fromkeys(n for r in contributing for n in self.needs(r)))
-        key = (group.ent_id, ids, status, needs, self.lang)
+        # the entitlement without needs, made once (a function of the rules, the status and the language); with
+        # needs, a copy with only them replaced (not kept here: the caller keeps the item when it is asked for again)
+        key = (group.ent_id, ids, status, self.lang)
         cache = self.texts.entitlements
         found = cache.get(key)
         if found is None:
-            if key[3]:  # the same entitlement with other needs differs only in them
-                found = cache.get(key[:3] + ((),) + key[4:])
-                if found is None:
-                    found = cache[key[:3] + ((),) + key[4:]] = self.entitlement(group.ent_id, contributing, status, ())
-                found = _with_needs(found, key[3])
-            else:
-                found = self.entitlement(group.ent_id, contributing, status, ())
+            found = self.entitlement(group.ent_id, contributing, status, ())
             if len(cache) >= _LIMIT:
                 cache.clear()
             cache[key] = found
-        return (group.order[0], status != "applies", group.order[1]), found
+        if needs:
+            found = _with_needs(found, needs)
+        return group.keys[status != "applies"], found
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
                     needs: Sequence[str]) -> Entitlement:
@@ -689,7 +807,8 @@ class Builder:
         entitlements = self.entitlements()
         rb = self.rb
         # every piece is a validated model (or a fresh list of them) made above: nothing to validate again
-        return Result.model_construct(
+        return _construct(
+            Result,
             lang=self.lang,
             classification=classification,
             entitlements=entitlements,
@@ -711,9 +830,10 @@ class Builder:
             found = Provenance(rulebase_hash=rb.digest, package_version=__version__, as_of=self.day,
                                newest_source_date=rb.newest_source_date, backend=self.backend,
                                rules_in_force=rules_in_force)
-            if len(self.texts.provenances) >= 4096:  # one per day asked about: bounded
-                self.texts.provenances.clear()
-            self.texts.provenances[key] = found
+            if self.texts.admit_provenance.admit(key):  # one per day asked about: kept when asked again
+                if len(self.texts.provenances) >= 4096:  # bounded
+                    self.texts.provenances.clear()
+                self.texts.provenances[key] = found
         return found
 
 
@@ -726,6 +846,23 @@ _new_object = object.__new__
 _set = object.__setattr__
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _construct(model: type[_M], **values: object) -> _M:
+    """``model.model_construct(**values)`` for ``values`` that name every field of ``model`` in its order (validated
+    pieces): the same model (its ``__dict__``, fields set, no extra, no private attributes), without pydantic's
+    generic field-by-field walk. Anything else takes ``model_construct`` itself."""
+    if tuple(values) != tuple(model.model_fields):
+        return model.model_construct(**values)  # type: ignore[arg-type]
+    made = _new_object(model)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", set(values))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
+
+
 def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
     """``template`` with ``needs`` (what ``model_copy(update={"needs": ...})`` gives: a shallow copy of an
     already-validated model with one field replaced), without pydantic's generic copy machinery."""
@@ -733,7 +870,10 @@ def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
     values = template.__dict__.copy()
     values["needs"] = list(needs)
     _set(copied, "__dict__", values)
-    _set(copied, "__pydantic_fields_set__", template.__pydantic_fields_set__ | {"needs"})
+    fields_set = template.__pydantic_fields_set__
+    # the template's own set when it names ``needs`` already (a frozen model's set is never changed in place: a
+    # copy made by pydantic gets its own), else a new one
+    _set(copied, "__pydantic_fields_set__", fields_set if "needs" in fields_set else fields_set | {"needs"})
     _set(copied, "__pydantic_extra__", None)
     _set(copied, "__pydantic_private__", None)
     return copied
@@ -785,10 +925,6 @@ _TOPICS = ("contract", "fair_hiring", "pay", "rest", "safety", "weather", "pensi
 
 
 _TOPIC_RANK = {topic: i for i, topic in enumerate(_TOPICS)}
-
-
-def _first(item: tuple[tuple[int, bool, str], Entitlement, Optional[Hashable]]) -> tuple[int, bool, str]:
-    return item[0]
 
 
 def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:

@@ -51,7 +51,7 @@ from .rulebase import Rule
 Segment = tuple[Optional[int], Optional[int], tuple[int, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     fact: str
     possible: frozenset[object]
@@ -60,7 +60,7 @@ class Decision:
     caveats: tuple[Rule, ...]  # presumed-absent exceptions whose truth was unknown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Weighing:
     """The score of the known facts, its range over every answer to the unknown ones, and the bands it meets."""
 
@@ -74,7 +74,7 @@ class Weighing:
     gap: bool  # some answer to the unknown facts meets no band that surely holds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One unknown fact whose answer alone makes ``category`` the best-supported category."""
 
@@ -84,7 +84,7 @@ class Change:
     shift: int  # how far the answer moves the score (a gate's answer: 100)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Derived:
     decisions: Mapping[str, Decision]
     factors_true: tuple[Rule, ...]
@@ -141,22 +141,30 @@ def segments(bands: Sequence[Rule]) -> tuple[Segment, ...]:
     return tuple(out)
 
 
-def _walk(fact: str, rules: Sequence[Rule], truths: Mapping[str, Truth], domain: tuple[object, ...],
+#: One rule of a decision list as the walk reads it: (rule, its id, the value it derives, presumed absent).
+Step = tuple[Rule, str, object, bool]
+
+
+def _steps(fact: str, rules: Sequence[Rule]) -> tuple[Step, ...]:
+    return tuple((r, r.id, (r.spec.derives or {})[fact], bool(r.spec.presumed_absent)) for r in rules)
+
+
+def _walk(fact: str, steps: Sequence[Step], truths: Mapping[str, Truth], domain: tuple[object, ...],
           fill: bool = True) -> Decision:
-    """``rules``: the decision list of ``fact``, in priority order (see :func:`_plan`)."""
+    """``steps``: the decision list of ``fact``, in priority order (see :func:`_plan`)."""
     possible: list[object] = []
     pending: list[Rule] = []
     caveats: list[Rule] = []
     deciding: Rule | None = None
-    for rule in rules:
-        truth = truths.get(rule.id)
-        value = (rule.spec.derives or {})[fact]
+    get = truths.get
+    for rule, rule_id, value, absent in steps:
+        truth = get(rule_id)
         if truth is True:
             possible.append(value)
             deciding = rule
             break
         if truth is None:
-            if rule.spec.presumed_absent:
+            if absent:
                 caveats.append(rule)
             else:
                 possible.append(value)
@@ -164,6 +172,11 @@ def _walk(fact: str, rules: Sequence[Rule], truths: Mapping[str, Truth], domain:
     if deciding is None and fill:
         possible.extend(v for v in domain if v != "not_applicable")
     return Decision(fact, frozenset(possible), deciding, tuple(pending), tuple(caveats))
+
+
+#: One field the what-if tries: (its position among the readers, the field, the gates, bands and factors that read
+#: it, each as (id, predicate, signed weight or None when not a factor), whether a gate reads it).
+_Trial = tuple[int, str, tuple[tuple[str, Predicate, Optional[int]], ...], bool]
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,13 @@ class Plan:
     fields: tuple[str, ...]  # every field a stage-1 rule reads (the key of the derive cache)
     cache: dict[object, Derived]
     read: Callable[[FactValues], object]  # their values in one C call (itemgetter; a fixed shape per plan)
+    steps: tuple[tuple[str, tuple[Step, ...]], ...]  # ``lists`` as the walk reads them
+    factor_ids: tuple[str, ...]
+    band_segments: tuple[tuple[Optional[int], Optional[int], tuple[tuple[str, str], ...]], ...]  # ``segments``
+    #                                          with each band as (id, category)
+    gate_categories: tuple[tuple[str, str], ...]  # the category's gates as (id, category), in order
+    trials: tuple[_Trial, ...]  # ``readers`` as the what-if reads them
+    open_order: tuple[str, ...]  # the fields of ``readers``, the weightiest first (ties in their order)
 
 
 def _plan(rules: Sequence[Rule]) -> Plan:
@@ -195,9 +215,25 @@ def _plan(rules: Sequence[Rule]) -> Plan:
         for f in cond_fields(r.condition):
             readers.setdefault(f, []).append(r)
     used = sorted({f for r in rules for f in cond_fields(r.condition)})
-    return Plan(lists, bands, segments(bands), factors, tuple(signed_weight(r) for r in factors),
+    weights = tuple(signed_weight(r) for r in factors)
+    cuts = segments(bands)
+    weight_of = dict(zip((r.id for r in factors), weights, strict=True))
+    gate_ids = {r.id for r in lists[0][1]}
+    trials = tuple((order, f, tuple((r.id, _predicates(r.condition), weight_of.get(r.id)) for r in rs),
+                    any(r.id in gate_ids for r in rs))
+                   for order, (f, rs) in enumerate(readers.items()))
+    weight = {f: max((abs(signed_weight(r)) if r.spec.kind == "factor" else 1) for r in rs) for f, rs in readers.items()}
+    return Plan(lists, bands, cuts, factors, weights,
                 {f: tuple(rs) for f, rs in readers.items()}, tuple(used), {},
-                itemgetter(*used) if used else _no_fields)
+                itemgetter(*used) if used else _no_fields,
+                tuple((fact, _steps(fact, rules)) for fact, rules in lists), tuple(r.id for r in factors),
+                tuple((a, b, tuple((bands[i].id, _category_of(bands[i])) for i in inside)) for a, b, inside in cuts),
+                tuple((r.id, _category_of(r)) for r in lists[0][1]), trials,
+                tuple(sorted(weight, key=lambda f: -weight[f])))
+
+
+def _category_of(rule: Rule) -> str:
+    return str((rule.spec.derives or {})["category"])
 
 
 def _no_fields(facts: FactValues) -> object:
@@ -214,8 +250,7 @@ def plan_of(rules: Sequence[Rule]) -> Plan:
 
 def weigh(plan: Plan, truths: Mapping[str, Truth]) -> Weighing:
     score = low = high = toward = against = 0
-    for rule, w in zip(plan.factors, plan.weights, strict=True):
-        t = truths.get(rule.id)
+    for t, w in zip(map(truths.get, plan.factor_ids), plan.weights, strict=True):
         if t is True:
             score += w
             if w > 0:
@@ -255,8 +290,7 @@ def weigh(plan: Plan, truths: Mapping[str, Truth]) -> Weighing:
 def _category(plan: Plan, truths: Mapping[str, Truth], domain: tuple[object, ...]
               ) -> tuple[Decision, Optional[str], Optional[Weighing]]:
     """The category's decision (possible values, deciding rule), its best-supported value and the weighing."""
-    gates = plan.lists[0][1]
-    d = _walk("category", gates, truths, domain, fill=False)
+    d = _walk("category", plan.steps[0][1], truths, domain, fill=False)
     if d.deciding is not None:
         return d, str((d.deciding.spec.derives or {})["category"]), None
     w = weigh(plan, truths)
@@ -291,24 +325,25 @@ def _derive(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: 
     domain = schema["category"].domain
     category_decision, best, weighing = _category(plan, truths, domain)
     decisions["category"] = category_decision
-    for fact, listed in plan.lists[1:]:
-        decisions[fact] = _walk(fact, listed, truths, schema[fact].domain)
+    for fact, steps in plan.steps[1:]:
+        decisions[fact] = _walk(fact, steps, truths, schema[fact].domain)
     raw = {fact: decisions[fact] for fact in ("employment_mode", "employer")}
     category = category_decision.possible
     for fact in ("employment_mode", "employer"):
         d = decisions[fact]
         if "labor_relation" not in category:
-            decisions[fact] = Decision(fact, frozenset(["not_applicable"]), None, (), ())
-        elif category != frozenset(["labor_relation"]):
-            decisions[fact] = Decision(fact, d.possible | {"not_applicable"}, d.deciding, d.pending, d.caveats)
+            decisions[fact] = _NOT_APPLICABLE[fact]
+        elif category != _LABOR_RELATION:
+            decisions[fact] = Decision(fact, d.possible | _NA, d.deciding, d.pending, d.caveats)
     if best is None:
         certainty = "open"
-    elif category == frozenset([best]):
+    elif len(category) == 1 and best in category:
         certainty = "settled"
     else:
         certainty = "likely"
-    factors_true = tuple(r for r in plan.factors if truths.get(r.id) is True)
-    factors_unknown = tuple(r for r in plan.factors if truths.get(r.id) is None)
+    factor_truths = tuple(map(truths.get, plan.factor_ids))
+    factors_true = tuple(r for r, t in zip(plan.factors, factor_truths, strict=True) if t is True)
+    factors_unknown = tuple(r for r, t in zip(plan.factors, factor_truths, strict=True) if t is None)
     changes: tuple[Change, ...] = ()
     needs: list[str] = []
     if certainty != "settled":
@@ -324,6 +359,12 @@ def _derive(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: 
                    weighing, changes, raw)
 
 
+_LABOR_RELATION: frozenset[object] = frozenset(["labor_relation"])
+_NA: frozenset[object] = frozenset(["not_applicable"])
+#: employment_mode and employer outside a labour relation (immutable, so shared)
+_NOT_APPLICABLE = {fact: Decision(fact, _NA, None, (), ()) for fact in ("employment_mode", "employer")}
+
+
 def _unknown(value: FactValue, spec: FactSpec) -> bool:
     if spec.kind == "number":
         return value is None
@@ -336,21 +377,17 @@ def _open_fields(plan: Plan, decision: Decision, facts: FactValues, schema: Mapp
     out: list[str] = []
     for rule in decision.pending:
         out.extend(unknown_fields(rule, facts))
-    weight: dict[str, int] = {}
-    for f, readers in plan.readers.items():
-        if f in schema and _unknown(facts.get(f), schema[f]):
-            weight[f] = max((abs(signed_weight(r)) if r.spec.kind == "factor" else 1) for r in readers)
-    out.extend(sorted(weight, key=lambda f: -weight[f]))
+    out.extend(f for f in plan.open_order if f in schema and _unknown(facts.get(f), schema[f]))
     return out
 
 
-def _best_at(plan: Plan, truths: Mapping[str, Truth], score: int) -> Optional[Rule]:
-    """The first band that surely holds at ``score`` (as :func:`weigh` picks ``best``)."""
-    for a, b, inside in plan.segments:
+def _best_at(plan: Plan, truths: Mapping[str, Truth], score: int) -> Optional[str]:
+    """The category of the first band that surely holds at ``score`` (as :func:`weigh` picks ``best``)."""
+    for a, b, inside in plan.band_segments:
         if (a is None or score >= a) and (b is None or score <= b):
-            for i in inside:
-                if truths.get(plan.bands[i].id) is True:
-                    return plan.bands[i]
+            for rule_id, category in inside:
+                if truths.get(rule_id) is True:
+                    return category
             return None
     return None
 
@@ -362,36 +399,32 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
     Only the rules that read the fact are evaluated again; the score moves by the weights of the factors the
     answer makes true (they were unknown, so they counted for nothing).
     """
-    gates = plan.lists[0][1]
-    gate_ids = {r.id for r in gates}  # by id: comparing rules field by field is slow
-    weights = dict(zip((r.id for r in plan.factors), plan.weights, strict=True))
+    gates = plan.gate_categories
     out: list[tuple[int, int, Change]] = []
     changed = dict(facts)  # one copy: each field is set back after its answers are tried
-    for order, (f, readers) in enumerate(plan.readers.items()):
+    for order, f, readers, reads_gates in plan.trials:
         spec = schema.get(f)
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
-        reads_gates = any(r.id in gate_ids for r in readers)
         seen: set[str] = set()
         new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
-        compiled = [(rule, _predicates(rule.condition)) for rule in readers]  # found once per field, not per value
         for value in spec.domain:
             changed[f] = frozenset([value])
             shift = 0
-            for rule, predicate in compiled:
+            for rule_id, predicate, weight in readers:
                 truth = predicate(changed)
-                new_truths[rule.id] = truth
-                if truth is True and rule.id in weights and truths.get(rule.id) is not True:
-                    shift += weights[rule.id]
+                new_truths[rule_id] = truth
+                if truth is True and weight is not None and truths.get(rule_id) is not True:
+                    shift += weight
             new_best: Optional[str] = None
             decided = False
             if reads_gates or weighing is None:
-                decision = _walk("category", gates, new_truths, (), fill=False)
-                if decision.deciding is not None:
-                    new_best, decided = str((decision.deciding.spec.derives or {})["category"]), True
+                for gate_id, category in gates:  # the first gate surely true decides (as _walk)
+                    if new_truths.get(gate_id) is True:
+                        new_best, decided = category, True
+                        break
             if not decided and weighing is not None:
-                band = _best_at(plan, new_truths, weighing.score + shift)
-                new_best = str((band.spec.derives or {})["category"]) if band else None
+                new_best = _best_at(plan, new_truths, weighing.score + shift)
             elif not decided:  # a gate decided before; the answer did not open the weighing
                 continue
             if new_best is None or new_best == best or new_best in seen:
@@ -403,8 +436,11 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
             changed[f] = facts[f]
         else:
             del changed[f]
-    out.sort(key=lambda item: (item[0], item[1]))
+    out.sort(key=_by_move)
     return tuple(c for _s, _o, c in out)
+
+
+_by_move = itemgetter(0, 1)
 
 
 def with_derived(facts: FactValues, derived: Derived) -> dict[str, FactValue]:

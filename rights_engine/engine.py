@@ -37,15 +37,16 @@ def default_backend_name() -> str:
 
 
 def _make_backend(name: str, rulebase: RuleBase) -> Any:
+    # the rules a selection's two stages can hold, as RuleBase.select splits them: cut once into chunks that each
+    # remember their truths, shared by every selection
+    stages = (("classify", "factor"), ("entitlement", "reason"))
+    groups = [[(r.id, r.condition) for r in rulebase.rules if r.spec.kind in kinds] for kinds in stages]
     if name == "python":
-        return PythonBackend()
+        return PythonBackend(memoise=True, groups=groups)
     if name == "durable":
         from .backends.durable import DurableBackend
 
-        # the rules a selection's two stages can hold, as RuleBase.select splits them: rulesets shared by chunk
-        stages = (("classify", "factor"), ("entitlement", "reason"))
-        return DurableBackend(memoise=True, groups=[[(r.id, r.condition) for r in rulebase.rules if r.spec.kind in kinds]
-                                                    for kinds in stages])
+        return DurableBackend(memoise=True, groups=groups)
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 
@@ -92,6 +93,12 @@ class Engine:
         self._fact_plan: tuple[tuple[str, bool, tuple[object, ...], dict[object, frozenset[object]]], ...] = tuple(
             (name, spec.kind == "number", spec.domain, {}) for name, spec in schema.items() if not spec.derived)
         self._prefectures: dict[str, bool] = {}  # province (of the rule base) -> whether rules name its prefectures
+        #: per problem: its fact's name and its values when the problem is (not) met; unknown when not asked
+        self._problem_facts = tuple((problem, f"problem_{problem}", known(schema[f"problem_{problem}"], True),
+                                     known(schema[f"problem_{problem}"], False)) for problem in PROBLEMS)
+        self._bools = (known(schema["hukou_in_work_province"], False), known(schema["hukou_in_work_province"], True))
+        #: work_prefecture known, by value (filled lazily)
+        self._prefecture_values: dict[object, frozenset[object]] = {}
 
     def selection(self, province: Optional[str], day: dt.date) -> Selection:
         """The rules in force (cached per province and per period between validity boundaries)."""
@@ -176,20 +183,25 @@ class Engine:
                     if value in domain:
                         singletons[value] = found
                 facts[name] = found
-        for problem in PROBLEMS:
-            spec = schema[f"problem_{problem}"]
-            facts[spec.name] = unknown(spec) if profile.problems is None else known(spec, problem in profile.problems)
+        problems = profile.problems
+        if problems is not None:  # else every problem stays unknown
+            for problem, name, met, not_met in self._problem_facts:
+                facts[name] = met if problem in problems else not_met
         work, hukou, residence = places.work, places.hukou, places.residence
-        for name, other in (("hukou_in_work_province", hukou), ("residence_in_work_province", residence)):
-            spec = schema[name]
-            facts[name] = unknown(spec) if work is None or other is None else known(spec, other.province == work.province)
-        prefecture_spec = schema["work_prefecture"]
+        if work is not None:  # else both stay unknown
+            if hukou is not None:
+                facts["hukou_in_work_province"] = self._bools[hukou.province == work.province]
+            if residence is not None:
+                facts["residence_in_work_province"] = self._bools[residence.province == work.province]
         if work is None or (work.prefecture is None and work.province in self.rulebase.provinces
                             and self._has_prefectures(work.province)):
-            facts["work_prefecture"] = unknown(prefecture_spec)
-        else:
-            prefecture = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
-            facts["work_prefecture"] = known(prefecture_spec, prefecture)
+            return facts  # work_prefecture stays unknown
+        prefecture_spec = schema["work_prefecture"]
+        prefecture = work.prefecture if work.prefecture in prefecture_spec.domain else "other"
+        found = self._prefecture_values.get(prefecture)
+        if found is None:
+            found = self._prefecture_values[prefecture] = frozenset([prefecture])  # as known() gives it
+        facts["work_prefecture"] = found
         return facts
 
     def _has_prefectures(self, province: str) -> bool:

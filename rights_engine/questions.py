@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Optional
 
-from ._memo import IdentityMemo
+from ._memo import Doorkeeper, IdentityMemo
 from .result import Classification, Entitlement, Question
 from .rulebase import RuleBase
 
@@ -76,9 +76,10 @@ def _rank(
             text = definition.get(lang) if definition else field
             question = Question(field=field, text=text, choices=_choices(rb, field, lang), weight=weight,
                                 decides=list(key[2]))
-            if len(known.questions) >= 4096:
-                known.questions.clear()
-            known.questions[key] = question
+            if known.admit.admit(key):
+                if len(known.questions) >= 4096:
+                    known.questions.clear()
+                known.questions[key] = question
         out.append(question)
     return out
 
@@ -91,6 +92,7 @@ class _Known:
         self.questions: dict[tuple[str, float, tuple[str, ...], str], Question] = {}
         #: the ranked questions per (lang, work place unknown, classification needs, pending entitlements)
         self.rankings: dict[tuple[str, bool, tuple[str, ...], Hashable], tuple[Question, ...]] = {}
+        self.admit = Doorkeeper()
 
 
 _RANKINGS_LIMIT = 1 << 14

@@ -373,3 +373,93 @@ def test_the_population_generator_works_for_every_seed(seed: int) -> None:
     result = evaluate_table(frame, columns=["worker_id"])
     assert result.get_column("errors").is_not_null().to_list() == spoiled.to_list()
     assert evaluate_table(clean, columns=["worker_id"]).get_column("errors").is_null().all()
+
+
+def _pipeline_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name.startswith("rights-engine-")]
+
+
+def _many_block_csv(path: Path, rows: int, broken_at: int | None = None) -> pl.DataFrame:
+    """A CSV of ``rows`` rows (ids in order, a few bad ones), with one ragged row at ``broken_at`` when asked."""
+    table = pl.DataFrame({"worker_id": [str(i) for i in range(rows)],
+                          "age": [str(i % 150 - 10) for i in range(rows)],
+                          "occupation": ["courier" if i % 7 else "astronaut" for i in range(rows)]})
+    text = table.write_csv()
+    if broken_at is not None:
+        lines = text.split("\n")
+        lines[broken_at + 1] = lines[broken_at + 1].rsplit(",", 1)[0]  # a field short, far past the first chunk
+        text = "\n".join(lines)
+    path.write_text(text, encoding="utf-8")
+    return table
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_csv_read_in_many_chunks_keeps_every_row_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            suffix: str) -> None:
+    """Chunks are read by one thread and evaluated by several: the result still has every row, in input order,
+    and the same rows as one table evaluated at once."""
+    from rights_engine.batch import _io
+
+    monkeypatch.setattr(_io, "CSV_BLOCK", 1 << 12)  # 4 KiB blocks: dozens of chunks
+    source = tmp_path / "in.csv"
+    table = _many_block_csv(source, 6000)
+    target = tmp_path / f"out{suffix}"
+    summary = evaluate_file(source, target, columns=["worker_id"], chunk_size=1200, as_of=dt.date(2025, 1, 1))
+    back = pl.read_parquet(target) if suffix == ".parquet" else pl.read_csv(target, infer_schema=False)
+    assert summary.rows == summary.rows_in == back.height == 6000
+    assert back.get_column("worker_id").to_list() == table.get_column("worker_id").to_list()
+    whole = evaluate_table(table, columns=["worker_id"], as_of=dt.date(2025, 1, 1))
+    assert back.get_column("category").cast(pl.String).to_list() == whole.get_column("category").cast(
+        pl.String).to_list()
+    assert summary.errors == int(whole.get_column("errors").is_not_null().sum()) > 0
+    assert not _pipeline_threads()
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_ragged_row_far_into_a_csv_stops_the_pipeline_with_the_same_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
+    """The reading thread meets the bad row after chunks were evaluated and written: the same one-line error as
+    for a bad first row, no result file, no thread left behind, no traceback from the command."""
+    from rights_engine.batch import _io
+
+    monkeypatch.setattr(_io, "CSV_BLOCK", 1 << 12)
+    source = tmp_path / "in.csv"
+    _many_block_csv(source, 6000, broken_at=5000)
+    target = tmp_path / f"out{suffix}"
+    with pytest.raises(BatchInputError, match="ragged") as caught:
+        evaluate_file(source, target, columns=["worker_id"], chunk_size=1200)
+    assert "\n" not in str(caught.value)
+    assert not target.exists() and not _pipeline_threads()
+    assert main(["batch", str(source), str(target), "--columns", "worker_id", "--chunk-size", "1200"]) == 2
+    err = capsys.readouterr().err
+    assert "ragged" in err and "Traceback" not in err and err.strip().splitlines()[-1].startswith("error:")
+    assert not target.exists() and not _pipeline_threads()
+
+
+def test_an_error_in_an_evaluating_thread_is_raised_as_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from rights_engine.batch import _io, shared_evaluator
+
+    monkeypatch.setattr(_io, "CSV_BLOCK", 1 << 12)
+    source = tmp_path / "in.csv"
+    _many_block_csv(source, 6000)
+    evaluator = shared_evaluator()
+    real = evaluator.evaluate_polars
+    calls: list[int] = []
+
+    def failing(table: Any, **kwargs: Any) -> Any:
+        calls.append(table.height)
+        if len(calls) == 4:
+            raise RuntimeError("chunk 4 failed")
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(evaluator, "evaluate_polars", failing)
+    for suffix in (".parquet", ".csv"):
+        calls.clear()
+        target = tmp_path / f"out{suffix}"
+        with pytest.raises(RuntimeError, match="chunk 4 failed"):
+            evaluate_file(source, target, columns=["worker_id"], chunk_size=1200, evaluator=evaluator)
+        assert not target.exists() and not _pipeline_threads()
+        assert len(calls) < 12  # stopped soon after the failure, not run to the end

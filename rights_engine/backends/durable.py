@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import threading
 import weakref
@@ -33,6 +34,7 @@ from ..conditions import And, Compare, Const, Member, Node, Not, Or, Surely
 from ..conditions import fields as cond_fields
 from ..facts import FactSpec
 from ..factset import FactValues, Truth
+from ._keys import Reader, number_cuts, reader
 
 JsonPattern = dict[str, Any]
 
@@ -291,11 +293,15 @@ class _Ruleset:
     #: the facts this ruleset reads, in the layout's order (the key of ``memo``)
     fields: tuple[str, ...] = field(init=False)
     #: the values of ``fields`` -> the verdicts durable-rules gave for them (when the backend memoises; bounded)
-    memo: Optional[dict[tuple[object, ...], list[tuple[str, bool]]]] = None
+    memo: Optional[dict[object, list[tuple[str, bool]]]] = None
     freed: bool = False  # deleted in durable-rules (set under ``lock``): never touch ``handle`` again
+    #: reads the key of ``memo`` from a fact set (the values of ``fields``, numbers by their class; see ``_keys``)
+    key: Optional[Reader] = None
 
     def __post_init__(self) -> None:
         self.fields = tuple(code[0] for code in self.layout.codes)
+        if self.key is None:
+            self.key = reader(self.fields)
         self.verdicts = {_CATCH_ALL: None}
         for name, labelled in self.names.items():
             rule_id, verdict = labelled.rsplit(":", 1)
@@ -341,7 +347,7 @@ class DurableRules:
                 raise RuntimeError("this compiled rule set was closed")
             memo = ruleset.memo
             if memo is not None:
-                key = tuple(map(facts.__getitem__, ruleset.fields))
+                key = ruleset.key(facts)  # type: ignore[misc]
                 known = memo.get(key)
                 if known is not None:
                     result.update(known)
@@ -444,7 +450,7 @@ class DurableBackend:
                 # rules that read the same facts side by side: each chunk reads few facts, so its verdicts are
                 # remembered under few distinct keys
                 ordered = sorted(group, key=lambda rule: sorted(cond_fields(rule[1])))
-                for c, chunk in enumerate(_cut(ordered, schema, always)):
+                for c, chunk in enumerate(_cut(ordered, schema, always, max_keys=_MAX_KEYS)):
                     for i, (rule_id, node, _) in enumerate(chunk):
                         homes[rule_id] = (node, (g, c, i))
                 for rule_id, node in group:
@@ -491,7 +497,11 @@ class DurableBackend:
             handle = engine.create_ruleset(f"re_{uuid.uuid4().hex}", json.dumps(body))
         except engine.error as exc:
             raise EngineError(str(exc)) from None
-        ruleset = _Ruleset(handle, names, local, memo={} if self.memoise else None)
+        # durable-rules compares numbers as integer thousandths: so are they classed
+        numbers = [name for name, _, number, _ in local.codes if number]
+        key = reader([code[0] for code in local.codes], number_cuts((node for _, node, _ in chunk), numbers, _milli),
+                     _milli)
+        ruleset = _Ruleset(handle, names, local, memo={} if self.memoise else None, key=key)
         _LIVE_RULESETS[handle] = ruleset
         return ruleset
 
@@ -500,13 +510,29 @@ def _position(item: tuple[int, str, Node]) -> int:
     return item[0]
 
 
-def _cut(rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any], always: dict[str, Truth]
-         ) -> list[list[tuple[str, Node, int]]]:
+#: When an engine's rules are cut into shared rulesets (``groups``), a ruleset reads facts with at most about this
+#: many combinations of values (see :func:`_states`), so that its memo fills with few keys and then always answers.
+_MAX_KEYS = 512
+
+
+def _states(spec: FactSpec) -> int:
+    """About how many values one fact takes in a memo key: a number by its class (a few), a fact the profile gives
+    known or unknown, a derived fact any set of its domain."""
+    if spec.kind == "number":
+        return 8
+    size = len(spec.domain)
+    return 2 ** min(size, 12) - 1 if spec.derived else size + 1
+
+
+def _cut(rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any], always: dict[str, Truth],
+         max_keys: Optional[int] = None) -> list[list[tuple[str, Node, int]]]:
     """``rules`` in chunks of at most :data:`MAX_PATHS_PER_RULESET` pattern paths and :data:`MAX_RULES_PER_RULESET`
-    durable rules, in order; a rule whose condition is constant goes to ``always`` instead."""
+    durable rules, in order; a rule whose condition is constant goes to ``always`` instead. ``max_keys``: a chunk
+    also reads facts of at most that many combinations of values (a rule alone may read more)."""
     layout = _Layout.of(schema, [f for _, node in rules for f in cond_fields(node)])
     chunks: list[list[tuple[str, Node, int]]] = [[]]
     load = 0
+    read: set[str] = set()
     for rule_id, node in rules:
         true, false = _patterns(node, layout)
         if not true or not false:
@@ -515,9 +541,14 @@ def _cut(rules: Sequence[tuple[str, Node]], schema: Mapping[str, Any], always: d
         paths = sum(_paths(p) for p in (true, false) if p is not _NEVER)
         if paths > MAX_PATHS_PER_RULESET:
             raise EngineError(f"{rule_id}: condition too complex for durable-rules ({paths} paths)")
-        if load + paths > MAX_PATHS_PER_RULESET or 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET:
+        wider = read.union(cond_fields(node))
+        if (load + paths > MAX_PATHS_PER_RULESET or 2 * (len(chunks[-1]) + 1) > MAX_RULES_PER_RULESET
+                or (max_keys is not None and chunks[-1] and read != set(cond_fields(node))
+                    and math.prod(_states(schema[f]) for f in wider) > max_keys)):
             chunks.append([])
             load = 0
+            wider = set(cond_fields(node))
         chunks[-1].append((rule_id, node, paths))
         load += paths
+        read = wider
     return chunks

@@ -15,7 +15,7 @@ Three steps, each on fewer rows than the one before:
 
 Places are resolved once per distinct (province, city) pair of texts, through ``parse_profile`` (the exact
 semantics, its errors kept for the diagnosis); a text column of dates or numbers is converted once per distinct
-text and joined back (:func:`_by_distinct`).
+text and gathered back (:func:`_by_distinct`).
 
 Canonical columns (one per profile fact; null = unknown): enums as the validated text (or categorical) as
 given, booleans, numbers as quantised floats, one boolean per problem, the place-derived facts ``hukou_in_work_province``,
@@ -497,7 +497,7 @@ def _unmatched(texts: Optional[pl.Series], codes: np.ndarray) -> list[str]:
     return sorted(texts.filter(pl.Series(missing)).unique().to_list())
 
 
-#: A text column of dates or numbers is converted once per distinct text (and joined back) when it has at most one
+#: A text column of dates or numbers is converted once per distinct text (and gathered back) when it has at most one
 #: distinct text in this many rows: a date or number parsed, range-checked and rounded per row costs about five
 #: times the join (measured on 272k CSV rows: a date 60 ms, a number 40 ms, against about 10 ms per join).
 DISTINCT_SHARE = 8
@@ -506,20 +506,26 @@ DISTINCT_MIN_ROWS = 4096
 
 
 def _by_distinct(texts: pl.Series, conv: Converter, extra: list[pl.Series]) -> Converter:
-    """``conv`` computed on the distinct texts of ``texts`` and joined back to every row (the same values, row by
-    row, as ``conv`` itself gives): the columns are appended to ``extra`` and the converter returned reads them."""
+    """``conv`` computed on the distinct texts of ``texts`` and gathered back to every row (the same values, row
+    by row, as ``conv`` itself gives): the columns are appended to ``extra`` and the converter returned reads them.
+
+    Each row finds its distinct text by a cast to an Enum of them (its code is the text's place in the table; a
+    null text, the table's last row): cheaper than a join (measured on 147k CSV rows: 3-4 ms a column against
+    4-6 ms)."""
     if texts.len() < DISTINCT_MIN_ROWS:
         return conv
     distinct = texts.unique()
     if distinct.len() * DISTINCT_SHARE > texts.len():
         return conv
     name = texts.name
+    given = distinct.drop_nulls()
     parts = {"value": conv.value, "tie": conv.tie, "number": conv.number, "ok": conv.ok}
     columns = {part: f"__re_{part}:{name}" for part, expr in parts.items() if expr is not None}
-    table = pl.DataFrame([distinct]).select(
-        name, *(expr.alias(columns[part]) for part, expr in parts.items() if expr is not None))
-    joined = texts.to_frame().join(table, on=name, how="left", nulls_equal=True, maintain_order="left")
-    extra += [joined.get_column(c) for c in columns.values()]
+    table = pl.DataFrame([pl.concat([given, pl.Series(name, [None], dtype=given.dtype)])]).select(
+        *(expr.alias(columns[part]) for part, expr in parts.items() if expr is not None))
+    kind = pl.Enum(given.cast(pl.String).to_list())
+    codes = texts.cast(pl.String).cast(kind).to_physical().cast(pl.UInt32).fill_null(given.len())
+    extra += [table.get_column(c).gather(codes) for c in columns.values()]
     read = {part: pl.col(column) for part, column in columns.items()}
     return Converter(read["value"], read.get("tie"), read.get("number"), read.get("ok"))
 
