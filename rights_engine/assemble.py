@@ -23,7 +23,7 @@ from .conditions import fields as cond_fields
 from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
-from .i18n import _, format_amount, format_date
+from .i18n import _, format_amount, format_date, place_name
 from .intake import field_label
 from .profile import Places
 from .questions import rank_questions
@@ -102,7 +102,7 @@ class TextCache:
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.admit_provenance = Doorkeeper()
-        self.changes: dict[tuple[str, object, str, str], WouldChange] = {}
+        self.changes: dict[tuple[str, object, str, str, bool], WouldChange] = {}
         #: per rule id: the fields its condition reads
         self.fields: dict[str, tuple[str, ...]] = {}
         #: per rule id: reads the values of those fields (:meth:`reader_of`)
@@ -441,7 +441,7 @@ class Builder:
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
-            would_change=[self.would_change(c.field, c.value, c.category) for c in d.would_change],
+            would_change=[self.would_change(c.field, c.value, c.category, c.shift >= 100) for c in d.would_change],
         )
 
     def weighing_reason(self, band: Rule, w: Weighing) -> Reason:
@@ -470,13 +470,16 @@ class Builder:
                  against=w.against, score=w.score, bounds=bounds, low=w.low, high=w.high)
         return Reason(text=text, rule_id=band.id, direction="note", citations=self.citations([band]))
 
-    def would_change(self, field: str, value: object, category: str) -> WouldChange:
-        key = (field, value, category, self.lang)
+    def would_change(self, field: str, value: object, category: str, decides: bool = True) -> WouldChange:
+        """``decides``: the answer settles the category (a gate); else it only tips the weighing of factors."""
+        key = (field, value, category, self.lang, decides)
         found = self.texts.changes.get(key)
         if found is None:
+            template = ("If {condition}: {category}" if decides else
+                        "If {condition}: this leans towards {category}, but one factor alone does not decide")
             found = self.texts.changes[key] = WouldChange(
                 field=field, value=value, category=category,  # type: ignore[arg-type]
-                text=_("If {condition}: {category}", self.lang, condition=self._condition_text(field, value),
+                text=_(template, self.lang, condition=self._condition_text(field, value),
                        category=_(_CATEGORY_SHORT[category], self.lang)))
         return found
 
@@ -755,7 +758,9 @@ class Builder:
                   for r in self.selection.stage2
                   if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
         chain = [label for _, label in sorted(levels)]
-        place = work.province + (work.prefecture or "")
+        place = place_name(work.province, work.prefecture, self.lang)  # "Changsha, Hunan (湖南省长沙市)" in en
+        names = [place_name(work.province, label, self.lang, short=True) if level == 2 else
+                 place_name(label, None, self.lang) for level, label in sorted(levels)]
         if not self.selection.covered and not any(r.jurisdiction.province is None
                                                   for r in (*self.selection.stage1, *self.selection.stage2)):
             # no national rule reaches the place either (香港, 澳门, 台湾: mainland law excludes them)
@@ -769,9 +774,24 @@ class Builder:
                                       "applies here (the classification and statutory duties). Rules of other "
                                       "provinces never apply to you.",
                                       self.lang, place=place))
+        if all(level == 0 for level, _label in levels):  # the province's own texts are not in force on the day
+            return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
+                            message=self._before_local_texts(work.province, work.prefecture, place))
         return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
                         message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
-                                  place=place, jurisdictions="、".join(chain) if self.lang == "zh" else ", ".join(chain)))
+                                  place=place, jurisdictions="、".join(names) if self.lang == "zh" else "; ".join(names)))
+
+    def _before_local_texts(self, province: str, prefecture: Optional[str], place: str) -> str:
+        """Only national rules on the day: say so, and when the province's own text starts (if one does later)."""
+        starts = [r.valid_from for r in self.rb.rules
+                  if r.jurisdiction.province == province and r.valid_from is not None and r.valid_from > self.day
+                  and (r.jurisdiction.prefecture is None or prefecture in (None, r.jurisdiction.prefecture))]
+        if starts:
+            return _("On {date} no text of {place} in the rule base is in force yet: only national rules apply (the "
+                     "classification and statutory duties). The local rules apply from {start}.", self.lang,
+                     date=format_date(self.day, self.lang), place=place, start=format_date(min(starts), self.lang))
+        return _("On {date} no text of {place} in the rule base is in force: only national rules apply (the "
+                 "classification and statutory duties).", self.lang, date=format_date(self.day, self.lang), place=place)
 
     def warnings(self, entitlements: Sequence[Entitlement]) -> list[str]:
         out = []

@@ -66,6 +66,9 @@ _CIVIL_REMEDY = "contract.civil_law"
 #: Money owed that runs out with time (double pay for each month without a written contract, claimed within the
 #: one-year arbitration limit): among the duties owed, it comes first.
 _MONEY_FIRST = ("contract.double_pay_no_written_contract",)
+#: For a civil relation, the duties worth a first step: money, insurance and the terms on which a platform takes
+#: the worker on; the duties on managing work (safety targets, rest, algorithms) concern workers who are managed.
+_CIVIL_FIRST_TOPICS = ("pay", "pension", "medical", "injury", "fair_hiring")
 #: Forces under which the party named in a claim owes nothing (the text encourages, or sets no duty).
 _BINDS_NOBODY = ("encouraged", "vague")
 MAX_STEPS = 5
@@ -222,6 +225,8 @@ def first_steps(result: Result, lang: str) -> list[Step]:
             text = e.notes[0] if e.notes and ident in ("remedies.arbitration", _CIVIL_REMEDY) else e.summary
             steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory" and e.id not in used]
+    if result.classification.category == "civil_relation":  # duties on managing work (safety targets, rest) do
+        owed = [e for e in owed if e.topic in _CIVIL_FIRST_TOPICS]  # not concern someone nobody manages
     owed.sort(key=lambda e: (e.amount is None, e.id not in _MONEY_FIRST, e.topic != "injury"))
     for e in owed:
         if len(steps) >= MAX_STEPS:
@@ -304,9 +309,12 @@ def problems(result: Result, lang: str, name: Optional[PartyNames] = None) -> li
 
 def party_label(e: Entitlement, lang: str) -> str:
     """"Owed by"; "Addressed to" for an encouraged or vague measure, which binds nobody; "Provided by" for a public
-    service (an arbitration commission, a union, a training subsidy office is not a debtor of the worker)."""
+    service (an arbitration commission, a union, a training subsidy office is not a debtor of the worker); "Arranged
+    with" for an option, which the worker may take up or not."""
     if e.force in _BINDS_NOBODY:
         return _("Addressed to", lang)
+    if e.force == "option":  # the worker's choice: the party named is where it is arranged, not a debtor
+        return _("Arranged with", lang)
     return _("Provided by", lang) if e.force == "service" else _("Owed by", lang)
 
 

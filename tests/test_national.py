@@ -162,3 +162,65 @@ def test_the_rest_guide_keeps_to_its_scope(engine: Engine) -> None:
     unknown = engine.evaluate({**PROFILES["labor_relation"], "work_province": "广东省"}, as_of=DAY)
     guide = [e for e in unknown.entitlements if any(c.source_id == "mohrss-2023-rest-pay-guide" for c in e.citations)]
     assert guide and all(e.status == "pending" and "occupation" in e.needs for e in guide)
+
+
+# -- classification wording (指导性案例237号 and 劳社部发〔2005〕12号 factors) ----------------------------------
+
+MANAGED = {"platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False, "receives_pension": False}
+LABEL_WORDS = {"cooperation_agreement": "合作／承揽协议", "individual_business": "个体工商户",
+               "written_agreement": "书面协议", "none": "没有签任何协议"}
+
+
+@pytest.mark.parametrize("engagement", sorted(LABEL_WORDS))
+def test_the_facts_over_label_reason_names_only_what_the_worker_signed(engine: Engine, engagement: str) -> None:
+    reasons = [r.text for r in engine.evaluate({**MANAGED, "engagement": engagement}, lang="zh").classification.reasons
+               if r.rule_id.startswith("cls.reason.facts_over_label")]
+    assert len(reasons) == 1
+    assert LABEL_WORDS[engagement] in reasons[0]
+    for other, words in LABEL_WORDS.items():
+        if other != engagement:
+            assert words not in reasons[0], (engagement, words)
+
+
+def test_one_weighed_factor_is_not_presented_as_deciding(engine: Engine) -> None:
+    """In an almost empty profile each factor's what-if says it only leans; a gate's answer decides."""
+    for lang, leans in (("zh", "单凭这一个因素不能决定"), ("en", "one factor alone does not decide")):
+        c = engine.evaluate({"work_province": "湖南省"}, lang=lang, as_of=dt.date(2024, 7, 1)).classification
+        gates = [w for w in c.would_change if w.field == "engagement"]
+        factors = [w for w in c.would_change if w.field in ("platform_sets_price", "sets_own_hours")]
+        assert gates and factors
+        assert all(leans not in w.text for w in gates)
+        assert all(leans in w.text for w in factors)
+
+
+@pytest.mark.parametrize("city", ["昆明市", "临沧市"])
+def test_before_the_provincial_text_the_coverage_line_says_only_national_rules_apply(engine: Engine, city: str) -> None:
+    profile = {"work_province": "云南省", "work_city": city, "engagement": "labor_contract"}
+    before = engine.evaluate(profile, lang="zh", as_of=dt.date(2021, 9, 1)).coverage
+    assert before.jurisdictions == ["中国"]
+    assert "只适用全国性规定" in before.message and "2021年12月24日" in before.message
+    assert "适用中国的规则" not in before.message
+    after = engine.evaluate(profile, lang="zh", as_of=dt.date(2022, 6, 1)).coverage
+    assert "云南省" in after.jurisdictions and "只适用全国性规定" not in after.message
+
+
+@pytest.mark.parametrize(("profile", "english", "chinese"), [
+    ({"work_province": "湖南省", "work_city": "长沙市"}, ["Changsha, Hunan (湖南省长沙市)", "China; Hunan (湖南省)"],
+     ["湖南省长沙市", "中国、湖南省"]),
+    ({"work_province": "云南省", "work_city": "文山壮族苗族自治州"},
+     ["Wenshan, Yunnan (云南省文山壮族苗族自治州)", "Wenshan (文山壮族苗族自治州)"], ["云南省文山壮族苗族自治州"]),
+    ({"work_province": "北京市"}, ["Beijing (北京市)"], ["北京市"]),
+    ({"work_province": "香港特别行政区"}, ["Hong Kong (香港特别行政区)"], ["香港特别行政区"]),
+])
+def test_the_english_coverage_line_names_places_in_english_with_the_chinese(
+        engine: Engine, profile: dict[str, Any], english: list[str], chinese: list[str]) -> None:
+    day = dt.date(2024, 7, 1)
+    en = engine.evaluate(profile, lang="en", as_of=day).coverage
+    zh = engine.evaluate(profile, lang="zh", as_of=day).coverage
+    for text in english:
+        assert text in en.message
+    assert "rules of 中国" not in en.message
+    for text in chinese:
+        assert text in zh.message
+    assert "(" not in zh.message and "Hunan" not in zh.message
+    assert en.jurisdictions == zh.jurisdictions  # the data keeps the official names

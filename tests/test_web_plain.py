@@ -250,7 +250,8 @@ def test_an_encouraged_measure_names_whom_it_addresses_not_who_owes_it(engine: E
         at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
         block = text[at:at + 12]
         label = (_("Addressed to", lang) if e.force in ("encouraged", "vague") else
-                 _("Provided by", lang) if e.force == "service" else _("Owed by", lang))
+                 _("Provided by", lang) if e.force == "service" else
+                 _("Arranged with", lang) if e.force == "option" else _("Owed by", lang))
         assert any(line.startswith(f"    {label}: ") for line in block), (e.id, block)
     statutory = [e for e in result.entitlements if e.claim and e.claim.owed_by
                  and any(c.source_kind == "national_law" for c in e.citations)
@@ -335,3 +336,40 @@ def test_every_clinic_scenario_reads_plainly(engine: Engine, lang: str) -> None:
         scan(engine, render_text(result), result, f"text report of {name}")
         page = pages.report_page(intake, pages.State(lang, form_from_profile(profile)), result, {}, day)
         scan(engine, visible(page), result, f"report page of {name}")
+
+
+CIVIL_XIANGTAN = {"work_province": "湖南省", "work_city": "湘潭市", "occupation": "ride_hailing_driver",
+                  "engagement": "cooperation_agreement", "counterparty": "platform", "platform_manages_work": False,
+                  "can_refuse_orders": True, "sets_own_hours": True, "must_be_online_min_hours": False,
+                  "subject_to_penalties": False, "platform_sets_price": False, "main_income_source": False,
+                  "receives_pension": False}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_option_names_where_it_is_arranged_not_a_debtor(engine: Engine, lang: str) -> None:
+    """Enrolling as a flexible worker is the worker's choice: the agency is where it is arranged, not who owes it."""
+    from rights_engine.i18n import _
+
+    result = engine.evaluate(CIVIL_XIANGTAN, lang=lang, as_of=dt.date(2024, 7, 1))
+    text = render_text(result).split("\n")
+    options = [e for e in result.entitlements if e.force == "option" and e.claim and e.claim.owed_by]
+    assert options
+    for e in options:
+        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
+        end = next(i for i in range(at + 1, len(text)) if not text[i].startswith("    "))
+        block = text[at:end]
+        assert any(line.startswith(f"    {_('Arranged with', lang)}: ") for line in block), (e.id, block)
+        assert not any(line.startswith(f"    {_('Owed by', lang)}: ") for line in block), (e.id, block)
+
+
+def test_a_civil_workers_first_steps_leave_out_duties_on_managed_work(engine: Engine) -> None:
+    """Nobody manages a self-employed driver's work: a duty about managing it (no unsafe performance targets) is not
+    among the first things to do, while the civil-law remedy is, and the right itself still applies."""
+    from rights_engine.report import first_steps
+
+    result = engine.evaluate(CIVIL_XIANGTAN, lang="zh", as_of=dt.date(2024, 7, 1))
+    assert result.classification.category == "civil_relation"
+    titles = {e.id: e.title for e in result.entitlements}
+    steps = [s.title for s in first_steps(result, "zh")]
+    assert "safety.no_unsafe_targets" in titles and titles["safety.no_unsafe_targets"] not in steps
+    assert titles["contract.civil_law"] in steps

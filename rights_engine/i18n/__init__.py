@@ -73,3 +73,51 @@ def format_date(day: dt.date, lang: str) -> str:
     from babel.dates import format_date as _babel_date
 
     return _babel_date(day, format="long", locale=_locale(lang))
+
+
+#: English names the pinyin table cannot give (or gives badly); the rest are the table's pinyin, capitalised
+_ENGLISH_PLACES = {"中国": "China", "北京市": "Beijing", "香港特别行政区": "Hong Kong", "澳门特别行政区": "Macao",
+                   "台湾省": "Taiwan", "内蒙古自治区": "Inner Mongolia"}
+
+
+@cache
+def _pinyin_names() -> dict[tuple[str, str], str]:
+    """(province, prefecture or "") → its pinyin name: the shortest key naming only that place in place_pinyin.json."""
+    import json
+
+    path = Path(__file__).resolve().parent.parent / "place_pinyin.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # pragma: no cover - the file ships with the package
+        return {}
+    best: dict[tuple[str, str], tuple[bool, int, str]] = {}
+    for key, places in data.items():
+        for province, prefecture in places:
+            rank = (len(places) > 1, len(key), key)
+            if (province, prefecture) not in best or rank < best[(province, prefecture)]:
+                best[(province, prefecture)] = rank
+    return {place: rank[2].capitalize() for place, rank in best.items()}
+
+
+def _english_place(province: str, prefecture: str | None) -> str | None:
+    name = prefecture or province
+    return _ENGLISH_PLACES.get(name) or _pinyin_names().get((province, prefecture or ""))
+
+
+def place_name(province: str | None, prefecture: str | None, lang: str, *, short: bool = False) -> str:
+    """A place as the reader sees it: the Chinese name in zh; in en "Changsha, Hunan (湖南省长沙市)".
+
+    ``short``: a prefecture without its province ("Wenshan (文山壮族苗族自治州)"). ``province`` alone may also be the
+    country ("中国" → "China"). A name without an English form stays Chinese.
+    """
+    chinese = prefecture if short and prefecture else (province or "") + (prefecture or "")
+    if lang == "zh" or not province:
+        return chinese
+    if province == "中国" and prefecture is None:
+        return _ENGLISH_PLACES[province]
+    parts = ([_english_place(province, prefecture)] if prefecture else [])
+    if not (short and prefecture):
+        parts.append(_english_place(province, None))
+    if any(p is None for p in parts):
+        return chinese
+    return f"{', '.join(p for p in parts if p)} ({chinese})"
