@@ -476,7 +476,7 @@ class Builder:
         found = self.texts.changes.get(key)
         if found is None:
             template = ("If {condition}: {category}" if decides else
-                        "If {condition}: this leans towards {category}, but one factor alone does not decide")
+                        "If {condition}: this leans towards {category}; one factor alone does not decide")
             found = self.texts.changes[key] = WouldChange(
                 field=field, value=value, category=category,  # type: ignore[arg-type]
                 text=_(template, self.lang, condition=self._condition_text(field, value),
