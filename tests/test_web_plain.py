@@ -285,6 +285,19 @@ def test_outside_the_mainland_the_report_weighs_no_mainland_category(engine: Eng
     assert _("Still possible", lang) in render_text(beijing)
 
 
+def _assert_party_line(result: Result, force: str, label: str, never: str) -> None:
+    """Every right of ``force`` that names a party says ``label:`` in its block of the text report, never ``never:``."""
+    text = render_text(result).split("\n")
+    named = [e for e in result.entitlements if e.force == force and e.claim and e.claim.owed_by]
+    assert named
+    for e in named:
+        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
+        end = next(i for i in range(at + 1, len(text)) if not text[i].startswith("    "))
+        block = text[at:end]
+        assert any(line.startswith(f"    {label}: ") for line in block), (e.id, block)
+        assert not any(line.startswith(f"    {never}: ") for line in block), (e.id, block)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_public_service_names_who_provides_it(engine: Engine, lang: str) -> None:
     """"Owed by: the arbitration commission" read as if the commission owed the worker something: a public service
@@ -292,15 +305,7 @@ def test_a_public_service_names_who_provides_it(engine: Engine, lang: str) -> No
     from rights_engine.i18n import _
 
     result = engine.evaluate(_profile(EXAMPLES[0].parent / "lincang-courier-contract.json"), lang=lang)
-    text = render_text(result).split("\n")
-    services = [e for e in result.entitlements if e.force == "service" and e.claim and e.claim.owed_by]
-    assert services
-    for e in services:
-        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
-        end = next(i for i in range(at + 1, len(text)) if not text[i].startswith("    "))
-        block = text[at:end]
-        assert any(line.startswith(f"    {_('Provided by', lang)}: ") for line in block), (e.id, block)
-        assert not any(line.startswith(f"    {_('Owed by', lang)}: ") for line in block), (e.id, block)
+    _assert_party_line(result, "service", _("Provided by", lang), _("Owed by", lang))
 
 
 def test_double_pay_for_no_written_contract_is_among_the_first_steps(engine: Engine) -> None:
@@ -351,15 +356,7 @@ def test_an_option_names_where_it_is_arranged_not_a_debtor(engine: Engine, lang:
     from rights_engine.i18n import _
 
     result = engine.evaluate(CIVIL_XIANGTAN, lang=lang, as_of=dt.date(2024, 7, 1))
-    text = render_text(result).split("\n")
-    options = [e for e in result.entitlements if e.force == "option" and e.claim and e.claim.owed_by]
-    assert options
-    for e in options:
-        at = next(i for i, line in enumerate(text) if line.startswith(f"  • {e.title} ["))
-        end = next(i for i in range(at + 1, len(text)) if not text[i].startswith("    "))
-        block = text[at:end]
-        assert any(line.startswith(f"    {_('Arranged with', lang)}: ") for line in block), (e.id, block)
-        assert not any(line.startswith(f"    {_('Owed by', lang)}: ") for line in block), (e.id, block)
+    _assert_party_line(result, "option", _("Arranged with", lang), _("Owed by", lang))
 
 
 def test_a_civil_workers_first_steps_leave_out_duties_on_managed_work(engine: Engine) -> None:
