@@ -18,9 +18,10 @@ from pydantic import BaseModel
 from . import __version__
 from ._memo import Doorkeeper
 from .backends.python import atom_truths
+from .backends.python import evaluate as truth_of
 from .classification import Derived, Weighing, evaluate, unknown_fields
+from .conditions import And, Not, Surely, render
 from .conditions import fields as cond_fields
-from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
 from .i18n import _, format_amount, format_date, place_name
@@ -718,8 +719,12 @@ class Builder:
                                       truth="false" if truth is False else "unknown")
                       for atom, truth in atom_truths(r.condition, self.facts) if truth is not True]
             definition = self.rb.entitlements[r.spec.entitlement or ""]
+            note = None
+            if definition.unless and _exception_holds(r.condition, self.facts):
+                # the entitlement's exception (a known pensioner, say) withdrew it, whatever else the rule reads
+                note, failed = definition.unless.note.get(self.lang), []
             out.append(NotGranted(id=r.spec.entitlement or "", title=definition.title.get(self.lang), rule_id=r.id,
-                                  failed=failed, citations=self.citations([r])))
+                                  failed=failed, citations=self.citations([r]), note=note))
         return out
 
     def problems(self, entitlements: Sequence[Entitlement]) -> list[ProblemReport]:
@@ -782,16 +787,17 @@ class Builder:
                                   place=place, jurisdictions="、".join(names) if self.lang == "zh" else "; ".join(names)))
 
     def _before_local_texts(self, province: str, prefecture: Optional[str], place: str) -> str:
-        """Only national rules on the day: say so, and when the province's own text starts (if one does later)."""
+        """Only national rules on the day: say so, and when the province's own text starts (if one does later).
+        Cached per selection (every day of it has the same rules in force, so the same start): no day in the text."""
         starts = [r.valid_from for r in self.rb.rules
                   if r.jurisdiction.province == province and r.valid_from is not None and r.valid_from > self.day
                   and (r.jurisdiction.prefecture is None or prefecture in (None, r.jurisdiction.prefecture))]
         if starts:
-            return _("On {date} no text of {place} in the rule base is in force yet: only national rules apply (the "
-                     "classification and statutory duties). The local rules apply from {start}.", self.lang,
-                     date=format_date(self.day, self.lang), place=place, start=format_date(min(starts), self.lang))
-        return _("On {date} no text of {place} in the rule base is in force: only national rules apply (the "
-                 "classification and statutory duties).", self.lang, date=format_date(self.day, self.lang), place=place)
+            return _("On the day asked about no text of {place} in the rule base is in force yet: only national rules "
+                     "apply (the classification and statutory duties). The local rules apply from {start}.", self.lang,
+                     place=place, start=format_date(min(starts), self.lang))
+        return _("On the day asked about no text of {place} in the rule base is in force: only national rules apply "
+                 "(the classification and statutory duties).", self.lang, place=place)
 
     def warnings(self, entitlements: Sequence[Entitlement]) -> list[str]:
         out = []
@@ -931,3 +937,13 @@ def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:
     question = rb.questions.get("problems")
     label = question.choices.get(problem) if question and question.choices else None
     return label.get(lang) if label else problem
+
+
+def _exception_holds(condition: object, facts: FactValues) -> bool:
+    """``condition`` is a rule under its entitlement's ``unless`` (``R and not surely(when)``) and ``when`` is known
+    to hold."""
+    if not (isinstance(condition, And) and condition.items and isinstance(condition.items[-1], Not)):
+        return False
+    last = condition.items[-1].item
+    return isinstance(last, Surely) and truth_of(last, facts) is True
+

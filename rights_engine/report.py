@@ -471,8 +471,14 @@ def not_granted_once(result: Result) -> list[tuple[NotGranted, tuple[tuple[str, 
     return out
 
 
+def not_granted_reasons(n: NotGranted, failed: tuple[tuple[str, str], ...], lang: str) -> list[str]:
+    """Why ``n`` was not granted, in words: each failed condition, or the exception that withdrew it."""
+    reasons = [failed_text(f, t, lang) for f, t in failed]
+    return reasons or ([n.note] if n.note else [])
+
+
 def not_granted_lines(result: Result, lang: str) -> list[str]:
-    return [f"{n.title}: " + "; ".join(failed_text(f, t, lang) for f, t in failed)
+    return [f"{n.title}: " + "; ".join(not_granted_reasons(n, failed, lang))
             for n, failed in not_granted_once(result)]
 
 

@@ -144,6 +144,8 @@ class NotGranted(_Model):
     rule_id: str
     failed: list[FailedCondition]
     citations: list[Citation]
+    #: why, in words, when no condition of the rule failed: the entitlement's exception (``unless``) withdrew it
+    note: Optional[str] = None
 
 
 class ProblemReport(_Model):

@@ -110,6 +110,8 @@ RESULT_FIELDS: dict[str, tuple[str, str]] = {
     "NotGranted.rule_id": ("规则编号", "rule id"),
     "NotGranted.failed": ("未满足的条件", "the conditions not met"),
     "NotGranted.citations": ("出处条文", "the clauses"),
+    "NotGranted.note": ("未给予的原因（该权益的例外情形成立时，如已领取养老金）",
+                        "why, when the entitlement's exception holds (e.g. already drawing a pension)"),
     "ProblemReport.problem": ("问题编号", "problem id"),
     "ProblemReport.label": ("问题名称", "the problem in words"),
     "ProblemReport.entitlements": ("针对该问题的权益", "entitlements that address it"),

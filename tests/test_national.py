@@ -224,3 +224,17 @@ def test_the_english_coverage_line_names_places_in_english_with_the_chinese(
         assert text in zh.message
     assert "(" not in zh.message and "Hunan" not in zh.message
     assert en.jurisdictions == zh.jurisdictions  # the data keeps the official names
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_coverage_line_before_local_texts_is_the_same_whatever_day_came_first(rulebase: Any, lang: str) -> None:
+    """Lincang before Yunnan's text (2021-12-24): two days with the same rules in force share a cached coverage line,
+    which must not carry the first day's date to the second; it names the day the local rules start."""
+    lincang = {"work_province": "云南省", "work_city": "临沧市", "occupation": "courier"}
+    first, second = dt.date(2021, 2, 19), dt.date(2021, 2, 25)
+    engine = Engine(rulebase, backend="python")
+    engine.evaluate(lincang, as_of=first, lang=lang)
+    warm = engine.evaluate(lincang, as_of=second, lang=lang).coverage.message
+    fresh = Engine(rulebase, backend="python").evaluate(lincang, as_of=second, lang=lang).coverage.message
+    assert warm == fresh
+    assert ("2021年12月24日" if lang == "zh" else "December 24, 2021") in warm

@@ -607,6 +607,24 @@ def test_a_pensioner_is_not_offered_pension_enrolment(engine: Engine, province: 
     assert "pension.flexible_worker_employee_scheme" not in ids and "pension.resident_scheme" not in ids
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain_says_why_a_pensioner_is_not_offered_enrolment(engine: Engine, lang: str) -> None:
+    """The why-not list names the exception (already drawing a pension), not a condition that would not matter."""
+    from rights_engine.report import not_granted_lines
+
+    civil = {"work_province": "湖南省", "occupation": "delivery_rider", "engagement": "individual_business",
+             "platform_manages_work": False, "can_refuse_orders": True, "sets_own_hours": True}
+    result = engine.evaluate({**civil, "receives_pension": True}, as_of=TODAY, lang=lang, explain=True)
+    withdrawn = [n for n in result.not_granted or () if n.id == "pension.flexible_worker_employee_scheme"]
+    assert withdrawn and all(n.note and not n.failed for n in withdrawn)
+    note = engine.rulebase.entitlements["pension.flexible_worker_employee_scheme"].unless
+    assert note is not None and all(n.note == note.note.get(lang) for n in withdrawn)
+    title = withdrawn[0].title
+    assert [line for line in not_granted_lines(result, lang) if line.startswith(title)] == [f"{title}: {withdrawn[0].note}"]
+    unanswered = engine.evaluate({**civil, "receives_pension": None}, as_of=TODAY, lang=lang, explain=True)
+    assert not any(n.note for n in unanswered.not_granted or ())  # the exception unknown: it explains nothing
+
+
 def test_the_batch_path_agrees_on_a_pensioner(rulebase: RuleBase) -> None:
     pl = pytest.importorskip("polars")
     from rights_engine.batch import evaluate_table

@@ -224,7 +224,7 @@ def report_page(intake: Intake, state: State, result: Result,
 
 
 def _not_granted(result: Result, lang: str, cites: Any) -> list[tuple[str, list[str], list[CitationView]]]:
-    return [(n.title, [report.failed_text(f, t, lang) for f, t in failed], cites(n.citations))
+    return [(n.title, report.not_granted_reasons(n, failed, lang), cites(n.citations))
             for n, failed in report.not_granted_once(result)]
 
 
