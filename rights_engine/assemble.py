@@ -20,8 +20,8 @@ from ._memo import Doorkeeper
 from .backends.python import atom_truths
 from .backends.python import evaluate as truth_of
 from .classification import Derived, Weighing, evaluate, unknown_fields
-from .conditions import And, Not, Surely, render
 from .conditions import fields as cond_fields
+from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
 from .i18n import _, format_amount, format_date, place_name
@@ -720,7 +720,7 @@ class Builder:
                       for atom, truth in atom_truths(r.condition, self.facts) if truth is not True]
             definition = self.rb.entitlements[r.spec.entitlement or ""]
             note = None
-            if definition.unless and _exception_holds(r.condition, self.facts):
+            if definition.unless and r.withdrawn_when is not None and truth_of(r.withdrawn_when, self.facts):
                 # the entitlement's exception (a known pensioner, say) withdrew it, whatever else the rule reads
                 note, failed = definition.unless.note.get(self.lang), []
             out.append(NotGranted(id=r.spec.entitlement or "", title=definition.title.get(self.lang), rule_id=r.id,
@@ -937,13 +937,3 @@ def _problem_label(rb: RuleBase, problem: str, lang: str) -> str:
     question = rb.questions.get("problems")
     label = question.choices.get(problem) if question and question.choices else None
     return label.get(lang) if label else problem
-
-
-def _exception_holds(condition: object, facts: FactValues) -> bool:
-    """``condition`` is a rule under its entitlement's ``unless`` (``R and not surely(when)``) and ``when`` is known
-    to hold."""
-    if not (isinstance(condition, And) and condition.items and isinstance(condition.items[-1], Not)):
-        return False
-    last = condition.items[-1].item
-    return isinstance(last, Surely) and truth_of(last, facts) is True
-

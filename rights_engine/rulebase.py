@@ -288,6 +288,8 @@ class Rule:
     id: str = ""
     #: last day of the campaign this rule's measure belongs to (None: standing law or a standing policy)
     campaign_until: Optional[dt.date] = None
+    #: ``surely(when)`` of the entitlement's ``unless`` that withdraws this rule where it holds (see _apply_unless)
+    withdrawn_when: Optional[cond.Node] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", self.spec.id)
@@ -802,7 +804,7 @@ def _apply_unless(rule: Rule, exception: Unless, sources: Mapping[str, Source], 
     except cond.ConditionError as exc:
         raise fail("when", str(exc)) from None
     known = cond.Surely(when)
-    kept = dc_replace(rule, condition=cond.And((rule.condition, cond.Not(known))))
+    kept = dc_replace(rule, condition=cond.And((rule.condition, cond.Not(known))), withdrawn_when=known)
     if exception.effect == "withdrawn":
         return [kept]
     twin_id = rule.id + UNLESS_SUFFIX
