@@ -10,7 +10,7 @@ the weighing was fixed) measures how the classifier generalises: no opposite ans
 after the change it prompted, 80 % after the 2026-11-30 one, docs/design.md "Held-out check") must not fall — a
 floor, not a target fitted.
 ``heldout-2026-11b`` was found after that change: no opposite answer. ``heldout-2026-11c`` (15 decisions found and
-encoded on 2026-11-30 before the classifier was run on them): no opposite answer. ``heldout-2026-12`` (7 decisions
+encoded on 2026-11-30 before the classifier was run on them): no opposite answer. ``heldout-2026-12`` (15 decisions
 found and committed on 2026-12-01 before the classifier was run on them): no opposite answer.
 """
 
@@ -30,7 +30,7 @@ CASES: list[dict[str, Any]] = yaml.safe_load(
 HELD_OUT = "heldout-2026-11"  # measured before the change it prompted
 HELD_OUT_AFTER = "heldout-2026-11b"  # found after that change: measures the changed classifier
 HELD_OUT_THIRD = "heldout-2026-11c"  # 15 more, encoded before the classifier was run on them (2026-11-30)
-HELD_OUT_FOURTH = "heldout-2026-12"  # 7 more, encoded and committed before the classifier was run on them (2026-12-01)
+HELD_OUT_FOURTH = "heldout-2026-12"  # 15 more, encoded and committed before the classifier was run on them (2026-12-01)
 DEVELOPMENT = [c for c in CASES if "batch" not in c]
 BATCHES = {"development": DEVELOPMENT,
            **{name: [c for c in CASES if c.get("batch") == name]
