@@ -101,6 +101,7 @@ def test_agreement_with_held_out_decisions(engine: Engine) -> None:
     fourth, missed, opposite = agreement(engine, BATCHES[HELD_OUT_FOURTH])
     print(f"agreement {fourth:.1%} on {len(BATCHES[HELD_OUT_FOURTH])} decisions of the fourth batch; missed: {missed}")
     assert not opposite, opposite
+    assert fourth >= 0.5, missed  # 8 / 15 before any change and after the 2026-12-01 ones: a floor, not a target
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
