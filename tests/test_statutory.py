@@ -788,3 +788,51 @@ def test_the_batch_path_agrees_on_a_pensioners_standards(rulebase: RuleBase) -> 
             expected = {e.id: e.status for e in Engine(rulebase, backend="python").evaluate(profile, as_of=day).entitlements}
             for ent_id in STANDARDS_DISPUTED + BASIC_PLAIN:
                 assert row[ent_id] == expected.get(ent_id, "not_granted"), (day, profile["receives_pension"], ent_id)
+
+
+# -- a dispatched worker's work injury and legal aid (legal round 4) -----------------------------------------------
+DISPATCHED: dict[str, Any] = {"work_province": "湖南省", "occupation": "delivery_rider", "engagement": "dispatch",
+                              "counterparty": "dispatch_agency", "managed_by": "platform",
+                              "platform_manages_work": True, "receives_pension": False}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_dispatched_workers_injury_names_the_dispatch_agency(engine: Engine, lang: str) -> None:
+    """劳务派遣暂行规定 第十条: the agency applies for recognition and bears the insurance liability; the user assists."""
+    result = engine.evaluate(DISPATCHED, as_of=TODAY, lang=lang)
+    assert result.classification.employment_mode == "dispatched"
+    for ent_id in ("injury.work_injury_recognition", "injury.work_injury_insurance"):
+        e = _ent(result, ent_id)
+        assert e.status == "applies"
+        assert e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "dispatch_agency", ent_id
+        assert _cites(e, "labor-dispatch-provisions", "第十条") and _cites(e, "labor-contract-law", "第五十八条"), ent_id
+    recognition = _ent(result, "injury.work_injury_recognition")
+    assert _cites(recognition, "work-injury-regulation", "第十七条")  # if the agency does not apply: the worker may
+    before = engine.evaluate(DISPATCHED, as_of=dt.date(2014, 2, 28))  # before the Provisions took effect
+    assert not any(_cites(e, "labor-dispatch-provisions") for e in before.entitlements)
+
+
+def test_a_directly_employed_workers_injury_still_names_the_employer(engine: Engine) -> None:
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "湖南省"}, as_of=TODAY)
+    e = _ent(result, "injury.work_injury_recognition")
+    assert e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "employer"
+    assert not _cites(e, "labor-dispatch-provisions")
+
+
+@pytest.mark.parametrize("profile", [LABOUR_COURIER, INCOMPLETE,
+                                     {"occupation": "delivery_rider", "engagement": "individual_business",
+                                      "platform_manages_work": False, "can_refuse_orders": True,
+                                      "sets_own_hours": True, "receives_pension": False}])
+def test_legal_aid_states_who_qualifies_for_every_worker_from_2022(engine: Engine, profile: dict[str, Any]) -> None:
+    """法律援助法 第三十一条（五）: confirming a labour relation or claiming pay — whatever the relation (Hunan has no
+    standing provincial text on legal aid)."""
+    hunan = {**profile, "work_province": "湖南省"}
+    e = _ent(engine.evaluate(hunan, as_of=TODAY), "remedies.legal_aid")
+    assert e.status == "applies" and e.force == "option"
+    assert _cites(e, "legal-aid-law", "第三十一条（五）") and _cites(e, "legal-aid-law", "第四十二条（三）")
+    assert any("经济困难" in n and "进城务工人员" in n for n in e.notes)
+    assert all(c.verification == "verified" for c in e.citations if c.source_id == "legal-aid-law")
+    before = engine.evaluate(hunan, as_of=dt.date(2021, 12, 31))
+    assert not any(_cites(x, "legal-aid-law") for x in before.entitlements)
+    hong_kong = engine.evaluate({**profile, "work_province": "香港特别行政区"}, as_of=TODAY)
+    assert not any(_cites(x, "legal-aid-law") for x in hong_kong.entitlements)
