@@ -389,6 +389,8 @@ class Builder:
 
     def _rule_notes(self, r: Rule) -> list[str]:
         notes = []
+        if r.exception_note is not None:  # the disputed twin of an ``unless``: the exception first, once per rule
+            notes.append(r.exception_note.get(self.lang))
         if r.spec.note:
             notes.append(r.spec.note.get(self.lang))
         if r.spec.certainty == "unverified":

@@ -836,3 +836,18 @@ def test_legal_aid_states_who_qualifies_for_every_worker_from_2022(engine: Engin
     assert not any(_cites(x, "legal-aid-law") for x in before.entitlements)
     hong_kong = engine.evaluate({**profile, "work_province": "香港特别行政区"}, as_of=TODAY)
     assert not any(_cites(x, "legal-aid-law") for x in hong_kong.entitlements)
+
+
+def test_a_disputed_right_says_its_exception_once_beside_each_rules_own_note(engine: Engine, rulebase: RuleBase) -> None:
+    """Two rules grant the minimum wage to an employee (劳动法 第四十八条 and the 最低工资规定): for a known pensioner each
+    becomes a disputed twin, and the exception's note is shown once, not glued to each rule's own note."""
+    result = engine.evaluate({"work_province": "湖南省", "work_city": "长沙市", **LABOUR_COURIER,
+                              "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False,
+                              "age": 63, "receives_pension": True}, as_of=TODAY)
+    wage = _ent(result, "pay.minimum_wage")
+    exception = rulebase.entitlements["pay.minimum_wage"].unless
+    assert exception is not None and wage.status == "pending"
+    said = exception.note.get("zh")
+    assert sum(said in n for n in wage.notes) == 1 and said in wage.notes
+    twins = [r for r in rulebase.rules if r.spec.entitlement == "pay.minimum_wage" and r.exception_note is not None]
+    assert len(twins) >= 2  # more than one rule grants it, so the note could repeat
