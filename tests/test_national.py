@@ -277,3 +277,18 @@ def test_hubei_is_dated_by_its_own_notice(engine: Engine) -> None:
         found = _pilot(engine, "湖北省", dt.date(2025, 7, 1), occupation=occupation)
         hubei = [c for e in found for c in e.citations if c.source_id == "hubei-2025-19"]
         assert hubei and all(c.verification == "republication" and c.clause == "一" for c in hubei), occupation
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_note_two_rules_share_is_said_once(engine: Engine, lang: str) -> None:
+    """Yunnan's clause and 人社部发〔2021〕56号 both make the platform liable for outsourced work; the province's note is
+    the last sentence of the national one, so the right shows the national note alone."""
+    result = engine.evaluate({"work_province": "云南省", "work_city": "昆明市", "occupation": "delivery_rider",
+                              "engagement": "cooperation_agreement", "counterparty": "cooperation_enterprise",
+                              "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False},
+                             as_of=dt.date(2024, 6, 1), lang=lang)
+    right = next(e for e in result.entitlements if e.id == "contract.outsourcing_liability")
+    assert len(right.rule_ids) == 2 and len(right.notes) == 1
+    assert "56" in right.notes[0]
+    for e in result.entitlements:
+        assert not any(a != b and a in b for a in e.notes for b in e.notes), e.id
