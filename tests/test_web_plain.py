@@ -327,8 +327,9 @@ def test_double_pay_for_no_written_contract_is_among_the_first_steps(engine: Eng
 def _clinic_cases() -> list[tuple[str, dict[str, object], dt.date]]:
     from rights_engine.cases import load_cases
 
-    path = EXAMPLES[0].parent.parent / "cases" / "clinic-scenarios.yaml"
-    return [(c.name, dict(c.profile), c.as_of or dt.date(2026, 11, 30)) for c in load_cases(path).cases]
+    folder = EXAMPLES[0].parent.parent / "cases"
+    paths = [folder / "clinic-scenarios.yaml", folder / "clinic-scenarios-2.yaml"]
+    return [(c.name, dict(c.profile), c.as_of or dt.date(2026, 11, 30)) for p in paths for c in load_cases(p).cases]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
