@@ -108,15 +108,16 @@ def chunk_sizes(rows: int, chunk_size: int) -> list[int]:
 
 def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional[Collection[str]] = None
                 ) -> Generator[pl.DataFrame, None, None]:
-    """The rows of a Parquet or CSV file, ``chunk_size`` at a time (a CSV's a quarter as many, as text; so too a
-    Parquet file whose profile columns are mostly text, as ``csv_to_parquet`` writes them).
+    """The rows of a Parquet or CSV file, ``chunk_size`` at a time (a CSV's a quarter as many, as text, or half as
+    many while its yes/no columns are read as booleans; a Parquet file whose profile columns are mostly text, as
+    ``csv_to_parquet`` writes them, a quarter).
 
     A CSV's cells are text, except when ``keep_text`` is given: then its yes/no profile columns (those not named
     in ``keep_text``) are read as booleans by the reader itself while every cell of them is one of the exact
     spellings the model reads as yes or no (:data:`YES_TEXTS`, :data:`NO_TEXTS`) or unknown. The first cell that
     is not sends the file back to text from that row on (read again from the start, the rows already read
     skipped): the same values either way, so nothing is lost, only the text conversion saved (measured on 1M
-    rows: about 0.2 CPU-s less evaluation, and a sixteenth of the memory for those columns)."""
+    rows: about 0.2 CPU-s less evaluation, and a bit a cell for those columns instead of a 16-byte text view)."""
     if _kind(path) == "parquet":
         scan = pl.scan_parquet(path)
         column_names(path)  # a file without a readable footer: BatchInputError
@@ -138,8 +139,10 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
     yes_no = [] if keep_text is None else [name for name in header if name in FIELDS and FIELDS[name].kind == "bool"
                                            and name not in keep_text]
     # text cells take several times the memory of typed ones, and a dirty chunk's errors more: a quarter of the rows
-    # a chunk (1M rows with 50 % bad: peak 1.13 GiB at 262k rows a chunk, 0.79 GiB at 131k; the same CPU time)
-    rows = max(1, chunk_size // CSV_SHARE)
+    # a chunk when every cell is text (1M rows with 50 % bad: peak 1.13 GiB at 262k rows a chunk, 0.79 GiB at 131k),
+    # half when the yes/no columns are booleans (0.85 GiB at 262k rows; 4.6 CPU-s against 6.0 at 131k: each chunk
+    # costs its own passes)
+    rows = max(1, chunk_size // (CSV_TYPED_SHARE if yes_no else CSV_SHARE))
     pending: list[pl.DataFrame] = []
     size = 0
     wanted = max(1, rows // 8)  # the first chunk small (one block): the evaluation starts sooner
@@ -171,6 +174,7 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
             if not yes_no:
                 raise csv_error(path, str(exc)) from None
             yes_no, skip = [], read  # a cell that is not yes or no (or a bad row: the text reader says which)
+            rows = max(1, chunk_size // CSV_SHARE)
     if pending:
         yield pl.concat(pending, rechunk=False)
 
@@ -199,8 +203,10 @@ def _csv_batches(path: Path, header: Sequence[str], yes_no: Sequence[str]) -> It
         yield batch.cast(views) if views is not None else batch
 
 
-#: A CSV chunk holds ``chunk_size // CSV_SHARE`` rows.
+#: A CSV chunk holds ``chunk_size // CSV_SHARE`` rows (so does a Parquet file of text cells) ...
 CSV_SHARE = 4
+#: ... or ``chunk_size // CSV_TYPED_SHARE`` while its yes/no columns are read as booleans.
+CSV_TYPED_SHARE = 2
 #: Bytes of CSV text parsed at a time (the reader's block; chunks are made of whole blocks). Cells are read as Arrow
 #: large strings (pyarrow's reader makes no string views) and cast to views before polars takes them.
 CSV_BLOCK = 1 << 22
