@@ -389,6 +389,8 @@ class Builder:
 
     def _rule_notes(self, r: Rule) -> list[str]:
         notes = []
+        if r.exception_note is not None:  # the disputed twin of an ``unless``: the exception first, once per rule
+            notes.append(r.exception_note.get(self.lang))
         if r.spec.note:
             notes.append(r.spec.note.get(self.lang))
         if r.spec.certainty == "unverified":
@@ -681,7 +683,7 @@ class Builder:
             id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
             summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
             needs=list(needs), amount=amount, claim=self.claim(contributing),
-            citations=_mark_basis(self.citations(contributing)), notes=list(dict.fromkeys(notes)),
+            citations=_mark_basis(self.citations(contributing)), notes=_distinct_notes(notes),
             addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
             valid_until=valid_until, outside_facts=list({(f.what, f.text): f for f in outside}.values()),
             rule_ids=[r.id for r in contributing],
@@ -883,6 +885,15 @@ def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
     _set(copied, "__pydantic_extra__", None)
     _set(copied, "__pydantic_private__", None)
     return copied
+
+
+def _distinct_notes(notes: Sequence[str]) -> list[str]:
+    """Each note once, in order; a note that another note of the same right already says in full is dropped (two
+    rules granting one right, one note repeating the other's last sentence)."""
+    unique = list(dict.fromkeys(notes))
+    if len(unique) < 2:
+        return unique
+    return [n for n in unique if not any(n != m and n in m for m in unique)]
 
 
 def _mark_basis(citations: list[Citation]) -> list[Citation]:

@@ -290,6 +290,8 @@ class Rule:
     campaign_until: Optional[dt.date] = None
     #: ``surely(when)`` of the entitlement's ``unless`` that withdraws this rule where it holds (see _apply_unless)
     withdrawn_when: Optional[cond.Node] = None
+    #: the note of the entitlement's ``unless`` on the disputed twin (shown before the rule's own note, each once)
+    exception_note: Optional[Text] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", self.spec.id)
@@ -813,10 +815,8 @@ def _apply_unless(rule: Rule, exception: Unless, sources: Mapping[str, Source], 
     seen[twin_id] = rule.file
     cites = [_citation(fail, f"cites[{i}]", sources, texts, c.source, c.clause, c.quote, c.via)
              for i, c in enumerate(exception.cites)]
-    note = exception.note if rule.spec.note is None else Text(
-        zh=f"{exception.note.zh}{rule.spec.note.zh}", en=f"{exception.note.en} {rule.spec.note.en}")
-    spec = rule.spec.model_copy(update={"id": twin_id, "certainty": "disputed", "note": note})
-    twin = dc_replace(rule, spec=spec, condition=cond.And((rule.condition, known)),
+    spec = rule.spec.model_copy(update={"id": twin_id, "certainty": "disputed"})
+    twin = dc_replace(rule, spec=spec, condition=cond.And((rule.condition, known)), exception_note=exception.note,
                       citations=(*rule.citations, *(c for c in cites if c not in rule.citations)))
     return [kept, twin]
 

@@ -23,8 +23,10 @@ def test_nothing_known_is_open_and_asks_the_weightiest_facts_first(engine: Engin
     assert c.needs[:1] == ["platform_manages_work"]  # the heaviest factor (denial weighs 4)
 
 
-#: Labour relation by a narrow margin (2 + 1 + 1): denying management (−4) would leave the middle category.
-NARROW = {**RIDER, "subject_to_penalties": True, "work_is_core_business": True, "main_income_source": True}
+#: Labour relation by a narrow margin (3 − 3 + 2 + 1 + 1 = 4): managed, sets his own hours, fined, economically
+#: dependent, core business. Being free to refuse orders too (−3) would leave the middle category.
+NARROW = {**RIDER, "platform_manages_work": True, "sets_own_hours": True, "subject_to_penalties": True,
+          "work_is_core_business": True, "main_income_source": True}
 
 
 def test_the_would_change_answers_do_what_they_say(engine: Engine) -> None:
@@ -150,3 +152,51 @@ def test_the_middle_category_and_guiding_case_237_are_dated(engine: Engine) -> N
         if notes:
             assert "2024年12月20日" in notes[0].text
             assert any(x.document_number == "劳社部发〔2005〕12号" for x in notes[0].citations)
+
+
+def test_a_minimum_met_at_hours_the_worker_chooses_is_a_quota_not_a_schedule(engine: Engine) -> None:
+    """A minimum online time weighs 3 as the company's control of the time, but only 1 where the worker says he decides
+    his own hours (the court in js-streamer-guaranteed-base; 指导性案例239号): the minimum is then a workload quota."""
+    quota = engine.evaluate({**RIDER, "must_be_online_min_hours": True, "sets_own_hours": True}).classification
+    ids = [r.rule_id for r in quota.reasons]
+    assert "cls.factor.online_quota_own_hours" in ids and "cls.factor.online_minimum" not in ids
+    assert quota.category == "civil_relation"
+    schedule = engine.evaluate({**RIDER, "must_be_online_min_hours": True, "sets_own_hours": False}).classification
+    assert "cls.factor.online_minimum" in [r.rule_id for r in schedule.reasons]
+    # hours unknown: the minimum still counts as control of the time, and with the company's discipline it weighs
+    # toward a labour relation (237: time control and discipline), but never settles it
+    unknown = engine.evaluate({**RIDER, "must_be_online_min_hours": True, "subject_to_penalties": True}).classification
+    assert unknown.category == "labor_relation" and unknown.certainty == "likely"
+    # the gate of dominant management does not read a quota as control of the time
+    gate = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False, "must_be_online_min_hours": True}
+    assert engine.evaluate({**gate, "sets_own_hours": None}).classification.certainty == "settled"
+    assert engine.evaluate({**gate, "sets_own_hours": True}).classification.certainty != "settled"
+
+
+def test_supporting_facts_alone_never_make_a_labour_relation(engine: Engine) -> None:
+    """Penalties, the company's price, its core business, continuity and economic dependence (2+1+1+1+1) are the
+    profile of a crowd-sourced rider who works full time for one platform; without management or control of his time
+    or orders the answer stays open and asks for them (第三批典型案例 案例2)."""
+    rider = {**RIDER, "subject_to_penalties": True, "platform_sets_price": True, "work_is_core_business": True,
+             "long_term_continuous": True, "main_income_source": True}
+    c = engine.evaluate(rider, lang="en").classification
+    assert c.category == "undetermined" and c.certainty == "open"
+    assert {"platform_manages_work", "sets_own_hours", "can_refuse_orders"} <= set(c.needs[:6])
+    both_free = engine.evaluate({**rider, "sets_own_hours": True, "can_refuse_orders": True}).classification
+    assert both_free.category == "incomplete_labor_relation"
+    for control in ({"platform_manages_work": True}, {"sets_own_hours": False}, {"can_refuse_orders": False},
+                    {"must_be_online_min_hours": True}):
+        assert engine.evaluate({**rider, **control}).classification.category == "labor_relation", control
+
+
+def test_management_denied_excludes_the_middle_category(engine: Engine) -> None:
+    """The middle category is 「企业对劳动者进行劳动管理」: a worker who says the company does not manage his work but
+    is fined under its rules, and decides his hours and orders, is self-employed (指导性案例240号: operational rules
+    and fines are not labour management); left unanswered, the same facts give the middle category."""
+    free = {**RIDER, "subject_to_penalties": True, "sets_own_hours": True, "can_refuse_orders": True}
+    assert engine.evaluate(free).classification.category == "incomplete_labor_relation"
+    denied = engine.evaluate({**free, "platform_manages_work": False}).classification
+    assert denied.category == "civil_relation"
+    assert all(w.category != "incomplete_labor_relation"
+               for w in engine.evaluate({**RIDER, "platform_manages_work": False,
+                                         "subject_to_penalties": True}).classification.would_change)

@@ -238,3 +238,57 @@ def test_the_coverage_line_before_local_texts_is_the_same_whatever_day_came_firs
     fresh = Engine(rulebase, backend="python").evaluate(lincang, as_of=second, lang=lang).coverage.message
     assert warm == fresh
     assert ("2021年12月24日" if lang == "zh" else "December 24, 2021") in warm
+
+
+# -- 职业伤害保障 in 2026 (legal round 4): the remaining provinces stay pending, with words saying why -------------
+@pytest.mark.parametrize(("province", "city"), [("湖南省", "长沙市"), ("云南省", "昆明市"), ("云南省", "临沧市"),
+                                                 ("云南省", "文山壮族苗族自治州")])
+@pytest.mark.parametrize("category", ["incomplete_labor_relation", "civil_relation"])
+def test_a_hunan_or_yunnan_rider_in_2026_is_told_the_start_is_unconfirmed(engine: Engine, province: str, city: str,
+                                                                         category: str) -> None:
+    profile = {**PROFILES[category], "work_province": province, "work_city": city, "occupation": "delivery_rider"}
+    for lang, words in (("zh", ("2026-07-01", "没有找到", "不是承诺")), ("en", ("2026-07-01", "not found", "never a promise"))):
+        result = engine.evaluate(profile, as_of=dt.date(2026, 12, 1), lang=lang)
+        found = [e for e in result.entitlements if e.id == "injury.occupational_injury_protection"]
+        national = [e for e in found if any(c.source_id == "mohrss-2025-24" for c in e.citations)]
+        assert national and all(e.status == "pending" for e in found), (province, city)
+        (e,) = national
+        assert all(w in " ".join(e.notes) for w in words), (province, lang)
+        facts = {f.what: f.verification for f in e.outside_facts}
+        assert facts.get("valid_from") == "unverified"  # the start day is not confirmed for this province
+        assert e.claim is not None and {c.id for c in e.claim.channels} >= {"social_insurance_agency", "hotline_12333"}
+    ride = _pilot(engine, province, dt.date(2026, 12, 1), occupation="ride_hailing_driver", category=category)
+    assert ride and all(e.status == "pending" for e in ride)
+    assert not _pilot(engine, province, dt.date(2026, 12, 1), occupation="courier", category=category)
+
+
+@pytest.mark.parametrize("province", [p for p in LATER if p != "贵州省"])
+def test_every_remaining_province_says_its_start_is_unconfirmed(engine: Engine, province: str) -> None:
+    (on,) = [e for e in _pilot(engine, province, dt.date(2026, 12, 1))
+             if any(c.source_id == "mohrss-2025-24" for c in e.citations)]
+    assert on.status == "pending" and province in " ".join(on.notes)
+    assert any(f.what == "valid_from" and f.verification == "unverified" and f.source_id == "guizhou-2025-oip"
+               for f in on.outside_facts)
+
+
+def test_hubei_is_dated_by_its_own_notice(engine: Engine) -> None:
+    """鄂人社发〔2025〕19号 (republication) starts Hubei's pilot on 2025-07-01, beside the national notice."""
+    for occupation in ("delivery_rider", "truck_driver"):
+        found = _pilot(engine, "湖北省", dt.date(2025, 7, 1), occupation=occupation)
+        hubei = [c for e in found for c in e.citations if c.source_id == "hubei-2025-19"]
+        assert hubei and all(c.verification == "republication" and c.clause == "一" for c in hubei), occupation
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_note_two_rules_share_is_said_once(engine: Engine, lang: str) -> None:
+    """Yunnan's clause and 人社部发〔2021〕56号 both make the platform liable for outsourced work; the province's note is
+    the last sentence of the national one, so the right shows the national note alone."""
+    result = engine.evaluate({"work_province": "云南省", "work_city": "昆明市", "occupation": "delivery_rider",
+                              "engagement": "cooperation_agreement", "counterparty": "cooperation_enterprise",
+                              "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False},
+                             as_of=dt.date(2024, 6, 1), lang=lang)
+    right = next(e for e in result.entitlements if e.id == "contract.outsourcing_liability")
+    assert len(right.rule_ids) == 2 and len(right.notes) == 1
+    assert "56" in right.notes[0]
+    for e in result.entitlements:
+        assert not any(a != b and a in b for a in e.notes for b in e.notes), e.id

@@ -10,7 +10,8 @@ the weighing was fixed) measures how the classifier generalises: no opposite ans
 after the change it prompted, 80 % after the 2026-11-30 one, docs/design.md "Held-out check") must not fall — a
 floor, not a target fitted.
 ``heldout-2026-11b`` was found after that change: no opposite answer. ``heldout-2026-11c`` (15 decisions found and
-encoded on 2026-11-30 before the classifier was run on them): no opposite answer.
+encoded on 2026-11-30 before the classifier was run on them): no opposite answer. ``heldout-2026-12`` (15 decisions
+found and committed on 2026-12-01 before the classifier was run on them): no opposite answer.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ CASES: list[dict[str, Any]] = yaml.safe_load(
 HELD_OUT = "heldout-2026-11"  # measured before the change it prompted
 HELD_OUT_AFTER = "heldout-2026-11b"  # found after that change: measures the changed classifier
 HELD_OUT_THIRD = "heldout-2026-11c"  # 15 more, encoded before the classifier was run on them (2026-11-30)
+HELD_OUT_FOURTH = "heldout-2026-12"  # 15 more, encoded and committed before the classifier was run on them (2026-12-01)
 DEVELOPMENT = [c for c in CASES if "batch" not in c]
 BATCHES = {"development": DEVELOPMENT,
            **{name: [c for c in CASES if c.get("batch") == name]
-              for name in (HELD_OUT, HELD_OUT_AFTER, HELD_OUT_THIRD)}}
+              for name in (HELD_OUT, HELD_OUT_AFTER, HELD_OUT_THIRD, HELD_OUT_FOURTH)}}
 
 
 def verdict(engine: Engine, case: dict[str, Any], profile: dict[str, Any]) -> str:
@@ -66,7 +68,8 @@ def test_the_held_out_batch_is_large_quoted_and_goes_both_ways() -> None:
     batch = BATCHES[HELD_OUT]
     held = [c["decision"]["labor_relation"] for c in batch]
     assert len(batch) >= 20 and held.count(True) >= 8 and held.count(False) >= 8
-    for case in batch + BATCHES[HELD_OUT_AFTER] + BATCHES[HELD_OUT_THIRD]:  # a verbatim excerpt as read at its url
+    later = BATCHES[HELD_OUT_AFTER] + BATCHES[HELD_OUT_THIRD] + BATCHES[HELD_OUT_FOURTH]
+    for case in batch + later:  # a verbatim excerpt as read at its url
         assert case["decision"]["quote"].strip() and case["source"]["checked"] in ("official", "reprint")
 
 
@@ -95,6 +98,10 @@ def test_agreement_with_held_out_decisions(engine: Engine) -> None:
     print(f"agreement {third:.1%} on {len(BATCHES[HELD_OUT_THIRD])} decisions of the third batch; missed: {missed}")
     assert not opposite, opposite
     assert third >= 0.5, missed  # 7 / 15 before any change, 8 / 15 after: a floor, not a target
+    fourth, missed, opposite = agreement(engine, BATCHES[HELD_OUT_FOURTH])
+    print(f"agreement {fourth:.1%} on {len(BATCHES[HELD_OUT_FOURTH])} decisions of the fourth batch; missed: {missed}")
+    assert not opposite, opposite
+    assert fourth >= 0.5, missed  # 8 / 15 before any change and after the 2026-12-01 ones: a floor, not a target
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

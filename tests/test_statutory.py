@@ -697,3 +697,157 @@ def test_the_handout_tells_a_pensioner_what_is_not_promised(engine: Engine, lang
     unanswered = engine.evaluate({**PENSIONER_FACTS, "receives_pension": None}, as_of=TODAY, lang=lang)
     assert heading not in "\n".join(handout_lines(unanswered))
     assert in_full in "\n".join(handout_lines(unanswered))
+
+
+# -- a pensioner's labour standards (legal round 4): basic rights plain, contract-bound standards disputed ---------
+#: standards of labour law whose reach to a worker who draws a pension is unsettled since 2025-09-01
+STANDARDS_DISPUTED = ("pay.minimum_wage", "pay.overtime_premium", "pay.holiday_premium", "rest.paid_annual_leave",
+                      "pay.arrears_additional_compensation")
+#: the basic rights 国务院关于渐进式延迟法定退休年龄的办法 第六条 secures (pay, rest and leave, safety and health)
+BASIC_PLAIN = ("pay.full_timely_payment", "rest.rest_arrangements", "safety.protective_equipment")
+
+
+@pytest.mark.parametrize("backend", ["python", "durable"])
+def test_a_pensioners_labour_standards_are_disputed_and_basic_rights_stay(rulebase: RuleBase, backend: str) -> None:
+    from rights_engine.backends import durable
+
+    if backend == "durable" and not durable.available():
+        pytest.skip("durable-rules does not import here")
+    profile = {**PENSIONER_FACTS, "receives_pension": True, "works_statutory_holidays": True}
+    result = Engine(rulebase, backend=backend).evaluate(profile, as_of=TODAY)
+    assert result.classification.category == "labor_relation"
+    for ent_id in STANDARDS_DISPUTED:
+        e = _ent(result, ent_id)
+        assert e.status == "pending" and e.needs == [], ent_id
+        assert _cites(e, "labor-contract-law", "第四十四条（二）") and _cites(e, "spc-2025-12", "第二十一条"), ent_id
+        assert _cites(e, "retirement-age-measures", "第六条"), ent_id
+        assert any("不作承诺" in n and "第六条" in n for n in e.notes), ent_id
+    for ent_id in BASIC_PLAIN:
+        e = _ent(result, ent_id)
+        assert e.status == "applies" and e.force == "mandatory", ent_id
+        assert _cites(e, "retirement-age-measures", "第六条"), ent_id
+    for ent_id in ("rest.weekly_rest_day", "rest.working_hours_limit", "injury.work_injury_recognition"):
+        assert _ent(result, ent_id).status == "applies", ent_id  # rest and the right to apply are not in doubt
+    assert _cites(_ent(result, "injury.work_injury_insurance"), "retirement-age-measures", "第六条")
+
+
+def test_a_pensioners_part_time_contract_is_disputed(engine: Engine) -> None:
+    profile = {**PENSIONER_FACTS, "engagement": "part_time_contract", "receives_pension": True}
+    result = engine.evaluate(profile, as_of=TODAY)
+    assert result.classification.category == "labor_relation"
+    e = _ent(result, "contract.part_time_contract")
+    assert e.status == "pending" and _cites(e, "labor-contract-law", "第四十四条（二）")
+    assert _ent(engine.evaluate({**profile, "receives_pension": False}, as_of=TODAY),
+                "contract.part_time_contract").status == "applies"
+
+
+@pytest.mark.parametrize("pension", [None, False])
+def test_without_a_known_pension_the_standards_stay_plain(engine: Engine, pension: Any) -> None:
+    profile = {**PENSIONER_FACTS, "receives_pension": pension, "works_statutory_holidays": True}
+    result = engine.evaluate(profile, as_of=TODAY)
+    for ent_id in STANDARDS_DISPUTED + BASIC_PLAIN:
+        e = _ent(result, ent_id)
+        assert e.status == "applies", ent_id
+        assert not _cites(e, "retirement-age-measures"), ent_id
+
+
+def test_a_pensioner_not_fully_employed_keeps_the_provincial_minimum_wage(engine: Engine) -> None:
+    """The exception reaches only employees: 不完全符合 rights do not rest on a labour contract."""
+    result = engine.evaluate({**INCOMPLETE, "work_province": "湖北省", "receives_pension": True}, as_of=TODAY)
+    assert result.classification.category == "incomplete_labor_relation"
+    assert _ent(result, "pay.minimum_wage").status == "applies"
+
+
+def test_before_2025_09_01_a_managed_pensioner_still_has_the_basic_rights_from_2025(engine: Engine) -> None:
+    """法释〔2020〕26号 第三十二条 made it a civil relation, but from 2025-01-01 the employer still owes pay, rest and safety."""
+    profile = {**PENSIONER_FACTS, "receives_pension": True}
+    during = engine.evaluate(profile, as_of=dt.date(2025, 8, 31))
+    assert during.classification.category == "civil_relation"
+    for ent_id in BASIC_PLAIN:
+        assert _cites(_ent(during, ent_id), "retirement-age-measures", "第六条"), ent_id
+    assert not {e.id for e in during.entitlements} & set(STANDARDS_DISPUTED)
+    before = engine.evaluate(profile, as_of=dt.date(2024, 12, 31))
+    assert not any(_cites(e, "retirement-age-measures") for e in before.entitlements)
+    own_business = {"work_province": "湖北省", "occupation": "delivery_rider", "engagement": "individual_business",
+                    "platform_manages_work": False, "can_refuse_orders": True, "sets_own_hours": True,
+                    "receives_pension": True}
+    # the worker's own business: never owed by an employer (at most pending while the classification hesitates)
+    assert all(e.status == "pending" for e in engine.evaluate(own_business, as_of=TODAY).entitlements
+               if _cites(e, "retirement-age-measures"))
+
+
+def test_the_batch_path_agrees_on_a_pensioners_standards(rulebase: RuleBase) -> None:
+    pl = pytest.importorskip("polars")
+    from rights_engine.batch import evaluate_table
+
+    rows = [{**PENSIONER_FACTS, "receives_pension": value, "works_statutory_holidays": True}
+            for value in (True, None, False)]
+    for day in (TODAY, dt.date(2025, 8, 31)):
+        table = evaluate_table(pl.DataFrame(rows), as_of=day)
+        for profile, row in zip(rows, table.iter_rows(named=True), strict=True):
+            expected = {e.id: e.status for e in Engine(rulebase, backend="python").evaluate(profile, as_of=day).entitlements}
+            for ent_id in STANDARDS_DISPUTED + BASIC_PLAIN:
+                assert row[ent_id] == expected.get(ent_id, "not_granted"), (day, profile["receives_pension"], ent_id)
+
+
+# -- a dispatched worker's work injury and legal aid (legal round 4) -----------------------------------------------
+DISPATCHED: dict[str, Any] = {"work_province": "湖南省", "occupation": "delivery_rider", "engagement": "dispatch",
+                              "counterparty": "dispatch_agency", "managed_by": "platform",
+                              "platform_manages_work": True, "receives_pension": False}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_dispatched_workers_injury_names_the_dispatch_agency(engine: Engine, lang: str) -> None:
+    """劳务派遣暂行规定 第十条: the agency applies for recognition and bears the insurance liability; the user assists."""
+    result = engine.evaluate(DISPATCHED, as_of=TODAY, lang=lang)
+    assert result.classification.employment_mode == "dispatched"
+    for ent_id in ("injury.work_injury_recognition", "injury.work_injury_insurance"):
+        e = _ent(result, ent_id)
+        assert e.status == "applies"
+        assert e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "dispatch_agency", ent_id
+        assert _cites(e, "labor-dispatch-provisions", "第十条") and _cites(e, "labor-contract-law", "第五十八条"), ent_id
+    recognition = _ent(result, "injury.work_injury_recognition")
+    assert _cites(recognition, "work-injury-regulation", "第十七条")  # if the agency does not apply: the worker may
+    before = engine.evaluate(DISPATCHED, as_of=dt.date(2014, 2, 28))  # before the Provisions took effect
+    assert not any(_cites(e, "labor-dispatch-provisions") for e in before.entitlements)
+
+
+def test_a_directly_employed_workers_injury_still_names_the_employer(engine: Engine) -> None:
+    result = engine.evaluate({**LABOUR_COURIER, "work_province": "湖南省"}, as_of=TODAY)
+    e = _ent(result, "injury.work_injury_recognition")
+    assert e.claim is not None and e.claim.owed_by is not None and e.claim.owed_by.id == "employer"
+    assert not _cites(e, "labor-dispatch-provisions")
+
+
+@pytest.mark.parametrize("profile", [LABOUR_COURIER, INCOMPLETE,
+                                     {"occupation": "delivery_rider", "engagement": "individual_business",
+                                      "platform_manages_work": False, "can_refuse_orders": True,
+                                      "sets_own_hours": True, "receives_pension": False}])
+def test_legal_aid_states_who_qualifies_for_every_worker_from_2022(engine: Engine, profile: dict[str, Any]) -> None:
+    """法律援助法 第三十一条（五）: confirming a labour relation or claiming pay — whatever the relation (Hunan has no
+    standing provincial text on legal aid)."""
+    hunan = {**profile, "work_province": "湖南省"}
+    e = _ent(engine.evaluate(hunan, as_of=TODAY), "remedies.legal_aid")
+    assert e.status == "applies" and e.force == "option"
+    assert _cites(e, "legal-aid-law", "第三十一条（五）") and _cites(e, "legal-aid-law", "第四十二条（三）")
+    assert any("经济困难" in n and "进城务工人员" in n for n in e.notes)
+    assert all(c.verification == "verified" for c in e.citations if c.source_id == "legal-aid-law")
+    before = engine.evaluate(hunan, as_of=dt.date(2021, 12, 31))
+    assert not any(_cites(x, "legal-aid-law") for x in before.entitlements)
+    hong_kong = engine.evaluate({**profile, "work_province": "香港特别行政区"}, as_of=TODAY)
+    assert not any(_cites(x, "legal-aid-law") for x in hong_kong.entitlements)
+
+
+def test_a_disputed_right_says_its_exception_once_beside_each_rules_own_note(engine: Engine, rulebase: RuleBase) -> None:
+    """Two rules grant the minimum wage to an employee (劳动法 第四十八条 and the 最低工资规定): for a known pensioner each
+    becomes a disputed twin, and the exception's note is shown once, not glued to each rule's own note."""
+    result = engine.evaluate({"work_province": "湖南省", "work_city": "长沙市", **LABOUR_COURIER,
+                              "platform_manages_work": True, "can_refuse_orders": False, "sets_own_hours": False,
+                              "age": 63, "receives_pension": True}, as_of=TODAY)
+    wage = _ent(result, "pay.minimum_wage")
+    exception = rulebase.entitlements["pay.minimum_wage"].unless
+    assert exception is not None and wage.status == "pending"
+    said = exception.note.get("zh")
+    assert sum(said in n for n in wage.notes) == 1 and said in wage.notes
+    twins = [r for r in rulebase.rules if r.spec.entitlement == "pay.minimum_wage" and r.exception_note is not None]
+    assert len(twins) >= 2  # more than one rule grants it, so the note could repeat
