@@ -514,3 +514,23 @@ def test_yes_no_columns_read_by_the_csv_reader_give_the_text_results(tmp_path: P
     assert back.drop("errors").equals(whole.drop("errors"))
     assert back.get_column("errors").to_list() == whole.get_column("errors").to_list()
     assert summary.errors == int(whole.get_column("errors").is_not_null().sum()) >= rows // 9
+
+
+@pytest.mark.parametrize("broken", ["ragged", "utf-8"])
+def test_a_bad_row_deep_in_a_csv_read_with_yes_no_columns_is_refused_as_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
+    """The reader reading yes/no columns as booleans meets a ragged row or a cell that is not UTF-8: it goes back to
+    text, and the text reader refuses the file with the same one-line error; no result file is left."""
+    from rights_engine.batch import _io
+
+    monkeypatch.setattr(_io, "CSV_BLOCK", 1 << 12)
+    rows = 3000
+    table = pl.DataFrame({"worker_id": [str(i) for i in range(rows)], "outdoor_work": ["true", "false", ""] * 1000,
+                          "occupation": ["courier"] * rows})
+    lines = table.write_csv().encode().split(b"\n")
+    lines[2500] = lines[2500].rsplit(b",", 1)[0] if broken == "ragged" else lines[2500].replace(b"courier", b"cour\xffier")
+    source, target = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_bytes(b"\n".join(lines))
+    with pytest.raises(BatchInputError, match="ragged" if broken == "ragged" else "UTF-8") as caught:
+        evaluate_file(source, target, columns=["worker_id"], chunk_size=1200)
+    assert "\n" not in str(caught.value) and not target.exists() and not _pipeline_threads()
