@@ -813,6 +813,8 @@ class Builder:
     def build(self, explain: bool) -> Result:
         classification = self.classification()
         entitlements = self.entitlements()
+        if classification.employer == "dispatch_agency":
+            entitlements = self.agency_is_the_employer(entitlements)
         rb = self.rb
         # every piece is a validated model (or a fresh list of them) made above: nothing to validate again
         return _construct(
@@ -828,6 +830,22 @@ class Builder:
             warnings=self.warnings(entitlements),
             provenance=self.provenance(),
         )
+
+    def agency_is_the_employer(self, entitlements: list[Entitlement]) -> list[Entitlement]:
+        """A dispatched worker's employer is the dispatch agency (劳动合同法 第五十八条「劳务派遣单位是本法所称用人单位，
+        应当履行用人单位对劳动者的义务」): a duty the rules give to "the employer" names the agency, so the worker is not
+        left to guess between the agency and the platform that uses their work. The user unit's own duties and its joint
+        liability keep the party their rules name, and so do the labour standards the user unit carries out (第六十二条:
+        working conditions and protection, overtime pay, training): those stay "the employer"."""
+        agency = self.channel("dispatch_agency")
+        out = []
+        for e in entitlements:
+            claim = e.claim
+            if (claim is not None and claim.owed_by is not None and claim.owed_by.id == "employer"
+                    and (e.id in _AGENCY_DUTIES or e.id.startswith(_AGENCY_TOPICS))):
+                e = e.model_copy(update={"claim": claim.model_copy(update={"owed_by": agency})})
+            out.append(e)
+        return out
 
     def provenance(self) -> Provenance:
         rules_in_force = len(self.selection.stage1) + len(self.selection.stage2)
@@ -850,6 +868,11 @@ def _no_fields(facts: FactValues) -> object:
 
 
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
+# what a dispatch agency owes as the employer (劳动合同法 第五十八条: the contract, monthly pay and the minimum wage;
+# social insurance, work-injury recognition): contracts and insurance by topic, pay by id
+_AGENCY_TOPICS = ("contract.", "pension.", "medical.", "injury.")
+_AGENCY_DUTIES = frozenset(("pay.full_timely_payment", "pay.minimum_wage", "pay.arrears_additional_compensation",
+                            "employment_services.unemployment_insurance"))
 _new_object = object.__new__
 _set = object.__setattr__
 

@@ -327,8 +327,9 @@ def test_double_pay_for_no_written_contract_is_among_the_first_steps(engine: Eng
 def _clinic_cases() -> list[tuple[str, dict[str, object], dt.date]]:
     from rights_engine.cases import load_cases
 
-    path = EXAMPLES[0].parent.parent / "cases" / "clinic-scenarios.yaml"
-    return [(c.name, dict(c.profile), c.as_of or dt.date(2026, 11, 30)) for c in load_cases(path).cases]
+    folder = EXAMPLES[0].parent.parent / "cases"
+    paths = [folder / "clinic-scenarios.yaml", folder / "clinic-scenarios-2.yaml"]
+    return [(c.name, dict(c.profile), c.as_of or dt.date(2026, 11, 30)) for p in paths for c in load_cases(p).cases]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -338,9 +339,25 @@ def test_every_clinic_scenario_reads_plainly(engine: Engine, lang: str) -> None:
     intake = Intake(engine.rulebase)
     for name, profile, day in _clinic_cases():
         result = engine.evaluate(profile, as_of=day, lang=lang, explain=True)
-        scan(engine, render_text(result), result, f"text report of {name}")
-        page = pages.report_page(intake, pages.State(lang, form_from_profile(profile)), result, {}, day)
-        scan(engine, visible(page), result, f"report page of {name}")
+        text = render_text(result)
+        scan(engine, text, result, f"text report of {name}")
+        page = visible(pages.report_page(intake, pages.State(lang, form_from_profile(profile)), result, {}, day))
+        scan(engine, page, result, f"report page of {name}")
+        # dates as people write them: a note's "2025-07-01" is shown as 2025年7月1日 / July 1, 2025
+        for where, shown in (("text report", text), ("report page", page)):
+            assert not ISO_DAY.search(shown), (where, name, ISO_DAY.findall(shown))
+
+
+ISO_DAY = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+
+
+def test_a_note_s_iso_day_is_written_out_and_a_quote_is_left_verbatim() -> None:
+    from rights_engine.i18n import readable_dates
+
+    assert readable_dates("浙江省自2025-07-01起为试点", "zh") == "浙江省自2025年7月1日起为试点"
+    assert readable_dates("a pilot area since 2025-07-01.", "en") == "a pilot area since July 1, 2025."
+    # not a day, or part of a longer number: left as written
+    assert readable_dates("2022-06-31; 12333-2025-07-01; 2025-07-011", "zh") == "2022-06-31; 12333-2025-07-01; 2025-07-011"
 
 
 CIVIL_XIANGTAN = {"work_province": "湖南省", "work_city": "湘潭市", "occupation": "ride_hailing_driver",

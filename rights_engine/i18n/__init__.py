@@ -46,6 +46,27 @@ def _(msgid: str, lang: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def readable_dates(text: str, lang: str) -> str:
+    """A rule's note as a person reads it: every ISO day in it (``2025-07-01``) written as babel writes that day
+    (``2025年7月1日`` / ``July 1, 2025``). For notes, reasons and summaries only, never a verbatim quote."""
+    if "-" not in text:
+        return text
+    return _readable_dates(text, lang)
+
+
+@lru_cache(maxsize=4096)
+def _readable_dates(text: str, lang: str) -> str:
+    import re
+
+    def day(match: re.Match[str]) -> str:
+        try:
+            return format_date(dt.date(*map(int, match.groups())), lang)
+        except ValueError:  # not a calendar day: left as written
+            return match.group(0)
+
+    return re.sub(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])", day, text)
+
+
 def format_amount(value: float, unit: str, lang: str, months: list[int] | None = None) -> str:
     """``300 CNY per month`` as ``¥300.00／月`` / ``CN¥300.00 per month`` (babel), with months if given."""
     return _format_amount(value, unit, lang, tuple(months) if months else None)
