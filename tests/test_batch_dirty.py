@@ -463,3 +463,74 @@ def test_an_error_in_an_evaluating_thread_is_raised_as_itself(tmp_path: Path, mo
             evaluate_file(source, target, columns=["worker_id"], chunk_size=1200, evaluator=evaluator)
         assert not target.exists() and not _pipeline_threads()
         assert len(calls) < 12  # stopped soon after the failure, not run to the end
+
+
+def test_the_yes_no_cells_a_csv_reader_reads_itself_are_the_models() -> None:
+    """The reader reads a CSV's yes/no columns as booleans while their cells are these exact spellings: each is
+    read by the model itself as the same yes or no (and a blank around one is not such a spelling)."""
+    from rights_engine.profile import ProfileError, parse_profile
+
+    assert "true" in normalise.YES_TEXTS and "False" in normalise.NO_TEXTS
+    assert not set(normalise.YES_TEXTS) & set(normalise.NO_TEXTS)
+    for texts, value in ((normalise.YES_TEXTS, True), (normalise.NO_TEXTS, False)):
+        for text in texts:
+            assert text == text.strip() and text.lower() not in NULL_TEXTS
+            assert parse_profile({"outdoor_work": text})[0].outdoor_work is value, text
+    with pytest.raises(ProfileError):
+        parse_profile({"outdoor_work": "perhaps"})
+
+
+@pytest.mark.parametrize("odd", [None, "perhaps", " true", "TRUE ", "是"])
+def test_yes_no_columns_read_by_the_csv_reader_give_the_text_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      odd: str | None) -> None:
+    """A CSV's yes/no columns are read as booleans by the reader until a cell that is not an exact yes/no spelling
+    (``odd``, far into the file): from there on the file is read as text. Every row's result is the one the same
+    table gives with every cell text, and a yes/no column carried into the result keeps its text."""
+    from rights_engine.batch import _io
+
+    monkeypatch.setattr(_io, "CSV_BLOCK", 1 << 12)  # 4 KiB blocks: dozens of chunks
+    rows = 3000
+    spellings = ["true", "False", "TRUE", "no", "Y", "0", "NA", "", "off", "Yes"]
+    flags = ["outdoor_work", "can_refuse_orders", "has_children"]
+    cells = {name: [spellings[(i * (k + 3)) % len(spellings)] for i in range(rows)] for k, name in enumerate(flags)}
+    if odd is not None:
+        cells["can_refuse_orders"][2500] = odd
+    table = pl.DataFrame({"worker_id": [str(i) for i in range(rows)],
+                          "occupation": ["delivery_rider" if i % 9 else "astronaut" for i in range(rows)],
+                          "age": [str(18 + i % 50) for i in range(rows)], **cells})
+    source = tmp_path / "in.csv"
+    table.write_csv(source)
+    read = list(_io.read_chunks(source, 1200, keep_text=["worker_id"]))
+    assert sum(chunk.height for chunk in read) == rows and read[0].schema["outdoor_work"] == pl.Boolean
+    assert (read[-1].schema["outdoor_work"] == pl.Boolean) == (odd is None)
+    target = tmp_path / "out.parquet"
+    summary = evaluate_file(source, target, columns=["worker_id", "has_children"], chunk_size=1200,
+                            as_of=dt.date(2025, 1, 1))
+    back = pl.read_parquet(target)
+    text = table.with_columns(pl.when(pl.col(flags) != "").then(pl.col(flags)))  # an empty CSV cell: unknown
+    whole = evaluate_table(text, columns=["worker_id", "has_children"], as_of=dt.date(2025, 1, 1))
+    assert summary.rows == back.height == rows
+    assert back.schema["has_children"] == pl.String
+    assert back.drop("errors").equals(whole.drop("errors"))
+    assert back.get_column("errors").to_list() == whole.get_column("errors").to_list()
+    assert summary.errors == int(whole.get_column("errors").is_not_null().sum()) >= rows // 9
+
+
+@pytest.mark.parametrize("broken", ["ragged", "utf-8"])
+def test_a_bad_row_deep_in_a_csv_read_with_yes_no_columns_is_refused_as_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
+    """The reader reading yes/no columns as booleans meets a ragged row or a cell that is not UTF-8: it goes back to
+    text, and the text reader refuses the file with the same one-line error; no result file is left."""
+    from rights_engine.batch import _io
+
+    monkeypatch.setattr(_io, "CSV_BLOCK", 1 << 12)
+    rows = 3000
+    table = pl.DataFrame({"worker_id": [str(i) for i in range(rows)], "outdoor_work": ["true", "false", ""] * 1000,
+                          "occupation": ["courier"] * rows})
+    lines = table.write_csv().encode().split(b"\n")
+    lines[2500] = lines[2500].rsplit(b",", 1)[0] if broken == "ragged" else lines[2500].replace(b"courier", b"cour\xffier")
+    source, target = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_bytes(b"\n".join(lines))
+    with pytest.raises(BatchInputError, match="ragged" if broken == "ragged" else "UTF-8") as caught:
+        evaluate_file(source, target, columns=["worker_id"], chunk_size=1200)
+    assert "\n" not in str(caught.value) and not target.exists() and not _pipeline_threads()
