@@ -24,7 +24,7 @@ from .conditions import fields as cond_fields
 from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
-from .i18n import _, format_amount, format_date, place_name
+from .i18n import _, format_amount, format_date, place_name, readable_dates
 from .intake import field_label
 from .profile import Places
 from .questions import rank_questions
@@ -390,9 +390,9 @@ class Builder:
     def _rule_notes(self, r: Rule) -> list[str]:
         notes = []
         if r.exception_note is not None:  # the disputed twin of an ``unless``: the exception first, once per rule
-            notes.append(r.exception_note.get(self.lang))
-        if r.spec.note:
-            notes.append(r.spec.note.get(self.lang))
+            notes.append(readable_dates(r.exception_note.get(self.lang), self.lang))
+        if r.spec.note:  # an ISO day in a note is written as people write it (2025年7月1日 / July 1, 2025)
+            notes.append(readable_dates(r.spec.note.get(self.lang), self.lang))
         if r.spec.certainty == "unverified":
             notes.append(_("Unverified: the start date or scope is not verified; this is not a promise.", self.lang))
         # where each citation comes from (national law, a reprint, not confirmed) is told with the citation itself
@@ -482,8 +482,8 @@ class Builder:
                         "If {condition}: this leans towards {category}; one factor alone does not decide")
             found = self.texts.changes[key] = WouldChange(
                 field=field, value=value, category=category,  # type: ignore[arg-type]
-                text=_(template, self.lang, condition=self._condition_text(field, value),
-                       category=_(_CATEGORY_SHORT[category], self.lang)))
+                text=readable_dates(_(template, self.lang, condition=self._condition_text(field, value),
+                                      category=_(_CATEGORY_SHORT[category], self.lang)), self.lang))
         return found
 
     def _condition_text(self, field: str, value: object) -> str:
@@ -523,7 +523,7 @@ class Builder:
             labels = [field_label(n, self.lang) for n in needs]
             facts = "、".join(labels) if self.lang == "zh" else ", ".join(labels)
             text = _("Not known ({facts}); if it holds: {text}", self.lang, facts=facts, text=text)
-        return Reason(text=text, rule_id=r.id, direction=direction,  # type: ignore[arg-type]
+        return Reason(text=readable_dates(text, self.lang), rule_id=r.id, direction=direction,  # type: ignore[arg-type]
                       citations=self.citations([r]))
 
     # -- entitlements ------------------------------------------------------------------------------
@@ -676,12 +676,14 @@ class Builder:
         # a campaign measure ends with its campaign, unless a standing rule grants the same thing
         ends = [r.campaign_until for r in contributing]
         valid_until = None if any(end is None for end in ends) else max(e for e in ends if e is not None)
-        outside = [OutsideFact(what=f.what, text=f.text.get(self.lang), verification=f.verification,
+        outside = [OutsideFact(what=f.what, text=readable_dates(f.text.get(self.lang), self.lang),
+                               verification=f.verification,
                                source_id=f.source)
                    for r in contributing for f in r.spec.outside_facts]
         return Entitlement(
             id=ent_id, topic=definition.topic, title=definition.title.get(self.lang),
-            summary=definition.summary.get(self.lang), force=force, status=status,  # type: ignore[arg-type]
+            summary=readable_dates(definition.summary.get(self.lang), self.lang), force=force,
+            status=status,  # type: ignore[arg-type]
             needs=list(needs), amount=amount, claim=self.claim(contributing),
             citations=_mark_basis(self.citations(contributing)), notes=_distinct_notes(notes),
             addresses=list(dict.fromkeys(p for r in contributing for p in r.spec.addresses)),
@@ -724,7 +726,7 @@ class Builder:
             note = None
             if definition.unless and r.withdrawn_when is not None and truth_of(r.withdrawn_when, self.facts):
                 # the entitlement's exception (a known pensioner, say) withdrew it, whatever else the rule reads
-                note, failed = definition.unless.note.get(self.lang), []
+                note, failed = readable_dates(definition.unless.note.get(self.lang), self.lang), []
             out.append(NotGranted(id=r.spec.entitlement or "", title=definition.title.get(self.lang), rule_id=r.id,
                                   failed=failed, citations=self.citations([r]), note=note))
         return out

@@ -247,7 +247,8 @@ def test_the_coverage_line_before_local_texts_is_the_same_whatever_day_came_firs
 def test_a_hunan_or_yunnan_rider_in_2026_is_told_the_start_is_unconfirmed(engine: Engine, province: str, city: str,
                                                                          category: str) -> None:
     profile = {**PROFILES[category], "work_province": province, "work_city": city, "occupation": "delivery_rider"}
-    for lang, words in (("zh", ("2026-07-01", "没有找到", "不是承诺")), ("en", ("2026-07-01", "not found", "never a promise"))):
+    for lang, words in (("zh", ("2026年7月1日", "没有找到", "不是承诺")),
+                        ("en", ("July 1, 2026", "not found", "never a promise"))):
         result = engine.evaluate(profile, as_of=dt.date(2026, 12, 1), lang=lang)
         found = [e for e in result.entitlements if e.id == "injury.occupational_injury_protection"]
         national = [e for e in found if any(c.source_id == "mohrss-2025-24" for c in e.citations)]

@@ -847,7 +847,26 @@ def test_a_disputed_right_says_its_exception_once_beside_each_rules_own_note(eng
     wage = _ent(result, "pay.minimum_wage")
     exception = rulebase.entitlements["pay.minimum_wage"].unless
     assert exception is not None and wage.status == "pending"
-    said = exception.note.get("zh")
+    from rights_engine.i18n import readable_dates
+
+    said = readable_dates(exception.note.get("zh"), "zh")
     assert sum(said in n for n in wage.notes) == 1 and said in wage.notes
     twins = [r for r in rulebase.rules if r.spec.entitlement == "pay.minimum_wage" and r.exception_note is not None]
     assert len(twins) >= 2  # more than one rule grants it, so the note could repeat
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("place", [("湖南省", "长沙市"), ("云南省", "临沧市"), ("湖北省", "武汉市"), ("广东省", "深圳市")])
+def test_the_result_itself_writes_days_as_people_do(engine: Engine, lang: str, place: tuple[str, str]) -> None:
+    """Not only the report and the page: an app showing ``evaluate()``'s texts gets 2026年7月1日 / July 1, 2026, never
+    an ISO day, in summaries, notes, what the quoted text does not say, reasons, what-ifs and why-not lines."""
+    iso = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+    for profile in ({"occupation": "delivery_rider", "engagement": "cooperation_agreement"},
+                    {**LABOUR_COURIER, "age": 63, "receives_pension": True, "platform_manages_work": True}):
+        result = engine.evaluate({"work_province": place[0], "work_city": place[1], **profile},
+                                 as_of=dt.date(2026, 11, 30), lang=lang, explain=True)
+        c = result.classification
+        texts = [t for e in result.entitlements for t in (e.summary, *e.notes, *(f.text for f in e.outside_facts))]
+        texts += [r.text for r in (*c.reasons, *c.caveats)] + [w.text for w in c.would_change]
+        texts += [n.note for n in result.not_granted or [] if n.note]
+        assert texts and not [t for t in texts if iso.search(t)]
