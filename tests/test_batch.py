@@ -363,6 +363,27 @@ def test_one_evaluator_shared_by_threads_meeting_new_places(rulebase: RuleBase) 
         assert got.equals(serial[i % 4])
 
 
+def test_a_thread_growing_its_place_table_keeps_the_texts_it_met_when_another_stored_an_older_one(
+        rulebase: RuleBase) -> None:
+    """The interleaving behind a rare failure of the test above, forced: thread A has met 湖南省 and 云南省; thread B,
+    holding an older table (湖南省 only), stores it while resolving; A then meets 湖北省 and grows from the stored
+    table. A's 云南省 rows must still resolve to 云南省, not read as "no place given"."""
+    evaluator = BatchEvaluator(rulebase)
+    resolver = evaluator._places
+    older = pl.Series(["湖南省"])
+    newer = pl.Series(["湖南省", "云南省"])
+    resolver._by_codes("hukou", older, None, 1)
+    stale = resolver._known["hukou"]
+    resolver._by_codes("hukou", newer, None, 2)
+    assert resolver._known["hukou"].provinces == ("湖南省", "云南省")
+    mine = resolver._known["hukou"]  # A's table
+    resolver._known["hukou"] = stale  # what B's _resolved stores, built from its older table
+    grown = resolver._grown("hukou", mine, ["湖北省"], [])  # A met 湖北省: its table grows from the stored one
+    assert set(grown.provinces) == {"湖南省", "云南省", "湖北省"}
+    found = resolver._by_codes("hukou", pl.Series(["云南省", "湖北省", "湖南省"]), None, 3)
+    assert found is not None and found.get_column("province").cast(pl.String).to_list() == ["云南省", "湖北省", "湖南省"]
+
+
 def test_a_big_table_is_evaluated_in_slices_with_the_same_result(rulebase: RuleBase,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from rights_engine.batch import _evaluate

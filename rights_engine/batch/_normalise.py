@@ -453,8 +453,15 @@ class PlaceResolver:
         with self._lock:
             current = self._known.get(prefix)
             base = current if current is not None else known
-            p = (*base.provinces, *[t for t in provinces if t not in base.provinces]) if base else tuple(provinces)
-            c = (*base.cities, *[t for t in cities if t not in base.cities]) if base else tuple(cities)
+            if known is not None and base is not known:
+                # another thread stored its own table meanwhile, which may lack texts this one already met (a table
+                # stored by _resolved from an older one): keep them, or their rows would read as "no place given"
+                provinces = [*known.provinces, *provinces]
+                cities = [*known.cities, *cities]
+            p = (*base.provinces, *[t for t in dict.fromkeys(provinces) if t not in base.provinces]) if base \
+                else tuple(dict.fromkeys(provinces))
+            c = (*base.cities, *[t for t in dict.fromkeys(cities) if t not in base.cities]) if base \
+                else tuple(dict.fromkeys(cities))
             slots = np.full((len(p) + 1) * (len(c) + 1), -1, dtype=np.int32)
             table = base.table if base else _pair_table([], self._prefecture)
             if base is not None:
