@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .i18n import _, format_date, readable_dates
+from .i18n import _, format_date
 from .result import ChannelRef, Citation, Classification, Entitlement, NotGranted, ProblemReport, Result
 
 
@@ -223,7 +223,6 @@ def first_steps(result: Result, lang: str) -> list[Step]:
         if e is not None:
             used.add(ident)
             text = e.notes[0] if e.notes and ident in ("remedies.arbitration", _CIVIL_REMEDY) else e.summary
-            text = readable_dates(text, lang)
             steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
     owed = [e for e in result.entitlements if e.status == "applies" and e.force == "mandatory" and e.id not in used]
     if result.classification.category == "civil_relation":  # duties on managing work (safety targets, rest) do
@@ -233,7 +232,7 @@ def first_steps(result: Result, lang: str) -> list[Step]:
         if len(steps) >= MAX_STEPS:
             break
         who = name(e.claim.owed_by) if e.claim and e.claim.owed_by else ""
-        text = readable_dates(e.summary, lang) + (f" {_('Amount', lang)}: {e.amount.display}" if e.amount else "")
+        text = e.summary + (f" {_('Amount', lang)}: {e.amount.display}" if e.amount else "")
         if who:
             text = _("Owed by {who}.", lang, who=who) + " " + text
         steps.append(Step(e.title, text, _where(e, lang, name=name), valid_until(e, lang)))
@@ -323,7 +322,7 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
                        attributed: set[str] | None = None) -> Iterable[str]:
     badge = f"[{_(e.force, lang)}]" + ("" if e.status == "applies" else f" [{_('pending', lang)}]")
     yield f"  • {e.title} {badge}"
-    yield f"    {readable_dates(e.summary, lang)}"
+    yield f"    {e.summary}"
     if e.amount:
         yield f"    {_('Amount', lang)}: {e.amount.display}"
     if e.valid_until:
@@ -336,9 +335,9 @@ def _entitlement_lines(e: Entitlement, lang: str, claim: tuple[str, str] = ("", 
     if where:
         yield f"    {_('Where to claim', lang)}: {where}"
     for note in e.notes:
-        yield f"    ※ {readable_dates(note, lang)}"
+        yield f"    ※ {note}"
     for fact in e.outside_facts:  # what the quoted text does not say, with how it was checked
-        yield f"    ※ {readable_dates(fact.text, lang)}"
+        yield f"    ※ {fact.text}"
     for c in e.citations:
         yield f"    – {cite(c, lang, attributed)}"
 
@@ -360,7 +359,7 @@ def handout_lines(result: Result) -> list[str]:
         return [*out, result.coverage.message]
     out += [relationship(c, lang, bool(not_promised(result))), certainty(c, lang)]
     for w in c.would_change:
-        out.append(f"  ? {readable_dates(w.text, lang)}")
+        out.append(f"  ? {w.text}")
     if c.needs and not c.would_change:
         out.append(f"  ? {_('Still to find out', lang)}: {labels(c.needs, lang)}")
     out.append(result.coverage.message)
@@ -436,11 +435,11 @@ def render_text(result: Result) -> str:
         out.append(f"{_('Reasons', lang)}:")
     attributed: set[str] = set()
     for r in c.reasons:
-        out.append(f"  {_DIRECTION.get(r.direction or 'note', '•')} {readable_dates(r.text, lang)}")
+        out.append(f"  {_DIRECTION.get(r.direction or 'note', '•')} {r.text}")
         for ci in r.citations:
             out.append(f"      – {cite(ci, lang, attributed)}")
     for r in c.caveats:
-        out.append(f"  ! {readable_dates(r.text, lang)}")
+        out.append(f"  ! {r.text}")
     if c.needs:
         out.append(f"{_('Unknown facts that would change the outcome', lang)}: {labels(c.needs, lang)}")
     name = PartyNames()
@@ -475,7 +474,7 @@ def not_granted_once(result: Result) -> list[tuple[NotGranted, tuple[tuple[str, 
 def not_granted_reasons(n: NotGranted, failed: tuple[tuple[str, str], ...], lang: str) -> list[str]:
     """Why ``n`` was not granted, in words: each failed condition, or the exception that withdrew it."""
     reasons = [failed_text(f, t, lang) for f, t in failed]
-    return reasons or ([readable_dates(n.note, lang)] if n.note else [])
+    return reasons or ([n.note] if n.note else [])
 
 
 def not_granted_lines(result: Result, lang: str) -> list[str]:

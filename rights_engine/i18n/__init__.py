@@ -48,7 +48,8 @@ def _(msgid: str, lang: str, **params: object) -> str:
 
 def readable_dates(text: str, lang: str) -> str:
     """A rule's note as a person reads it: every ISO day in it (``2025-07-01``) written as babel writes that day
-    (``2025年7月1日`` / ``July 1, 2025``). For notes, reasons and summaries only, never a verbatim quote."""
+    (``2025年7月1日`` / ``July 1, 2025``). For notes, reasons and summaries only, never a verbatim quote: applied
+    once, where the result is assembled, so the report and the page show the result's texts as they are."""
     if "-" not in text:
         return text
     return _readable_dates(text, lang)

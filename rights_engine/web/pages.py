@@ -17,7 +17,7 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .. import report
-from ..i18n import _, format_date, readable_dates
+from ..i18n import _, format_date
 from ..intake import Field, Intake, field_label, unknown_label
 from ..places import province_names
 from ..profile import WorkerProfile
@@ -47,7 +47,6 @@ def environment(lang: str) -> Environment:
                        field_label=lambda name: field_label(name, lang), unknown=unknown_label(lang),
                        format_date=lambda day: format_date(day, lang), sep=report.sep(lang),
                        party_label=lambda e: report.party_label(e, lang))
-    env.filters["dates"] = lambda text: readable_dates(text, lang)
     return env
 
 
