@@ -11,7 +11,8 @@ after the change it prompted, 80 % after the 2026-11-30 one, docs/design.md "Hel
 floor, not a target fitted.
 ``heldout-2026-11b`` was found after that change: no opposite answer. ``heldout-2026-11c`` (15 decisions found and
 encoded on 2026-11-30 before the classifier was run on them): no opposite answer. ``heldout-2026-12`` (15 decisions
-found and committed on 2026-12-01 before the classifier was run on them): no opposite answer.
+found and committed on 2026-12-01 before the classifier was run on them): no opposite answer. ``heldout-2026-12b``
+(10 decisions found and committed on 2026-12-01, before the classifier was run on them): no opposite answer.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ HELD_OUT = "heldout-2026-11"  # measured before the change it prompted
 HELD_OUT_AFTER = "heldout-2026-11b"  # found after that change: measures the changed classifier
 HELD_OUT_THIRD = "heldout-2026-11c"  # 15 more, encoded before the classifier was run on them (2026-11-30)
 HELD_OUT_FOURTH = "heldout-2026-12"  # 15 more, encoded and committed before the classifier was run on them (2026-12-01)
+HELD_OUT_FIFTH = "heldout-2026-12b"  # 10 more, encoded and committed before the classifier was run on them (2026-12-01)
 DEVELOPMENT = [c for c in CASES if "batch" not in c]
 BATCHES = {"development": DEVELOPMENT,
            **{name: [c for c in CASES if c.get("batch") == name]
-              for name in (HELD_OUT, HELD_OUT_AFTER, HELD_OUT_THIRD, HELD_OUT_FOURTH)}}
+              for name in (HELD_OUT, HELD_OUT_AFTER, HELD_OUT_THIRD, HELD_OUT_FOURTH, HELD_OUT_FIFTH)}}
 
 
 def verdict(engine: Engine, case: dict[str, Any], profile: dict[str, Any]) -> str:
@@ -68,7 +70,7 @@ def test_the_held_out_batch_is_large_quoted_and_goes_both_ways() -> None:
     batch = BATCHES[HELD_OUT]
     held = [c["decision"]["labor_relation"] for c in batch]
     assert len(batch) >= 20 and held.count(True) >= 8 and held.count(False) >= 8
-    later = BATCHES[HELD_OUT_AFTER] + BATCHES[HELD_OUT_THIRD] + BATCHES[HELD_OUT_FOURTH]
+    later = BATCHES[HELD_OUT_AFTER] + BATCHES[HELD_OUT_THIRD] + BATCHES[HELD_OUT_FOURTH] + BATCHES[HELD_OUT_FIFTH]
     for case in batch + later:  # a verbatim excerpt as read at its url
         assert case["decision"]["quote"].strip() and case["source"]["checked"] in ("official", "reprint")
 
