@@ -101,6 +101,42 @@ def test_an_unknown_name_gets_no_hint_and_no_echo() -> None:
     assert code == "unknown_province" and "did you mean" not in text and "Atlantis" not in text
 
 
+# -- names copied from a chat, typed in traditional characters, or in the wrong field (review 2026-12-01) ----------
+
+
+@pytest.mark.parametrize(("province", "city", "expected"), [
+    ("湖南省\u200b", "长沙市", ("湖南省", "长沙市")),            # a zero-width space copied from a chat
+    ("\ufeff湖南", "长\u200d沙", ("湖南省", "长沙市")),          # a byte-order mark, a zero-width joiner
+    ("湖南省", "\u202e长沙\u202c", ("湖南省", "长沙市")),        # bidirectional controls
+    ("湖南省", "長沙市", ("湖南省", "长沙市")),                   # traditional characters
+    ("雲南省", "臨滄", ("云南省", "临沧市")),
+    ("湖北", "武漢", ("湖北省", "武汉市")),
+    ("湖南省", "湖南省长沙市", ("湖南省", "长沙市")),             # the province written before the city
+    (None, "湖南长沙", ("湖南省", "长沙市")),
+    (None, "云南文山", ("云南省", "文山壮族苗族自治州")),
+])
+def test_names_as_they_are_pasted_resolve(province: str | None, city: str, expected: tuple[str, str]) -> None:
+    place = resolve(province, city)
+    assert place is not None and (place.province, place.prefecture) == expected
+
+
+def test_a_city_after_another_province_is_not_read_as_that_city() -> None:
+    with pytest.raises(PlaceError):
+        resolve("云南省", "湖南长沙")
+
+
+@pytest.mark.parametrize(("profile", "field", "hint"), [
+    ({"work_province": "长沙市"}, "work_province", "湖南省"),         # a city in the province field
+    ({"work_province": "湖南省长沙市"}, "work_province", "湖南省"),
+    ({"work_province": "湖南省", "work_city": "武汉"}, "work_city", "湖北省武汉市"),  # a city of another province
+])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_chinese_name_in_the_wrong_place_says_where_it_belongs(profile: dict[str, str], field: str, hint: str,
+                                                                 lang: str) -> None:
+    name, _, text = _only(_error(profile, lang))
+    assert name == field and hint in text
+
+
 # -- keys that are not text --------------------------------------------------------------------------------------
 
 
