@@ -225,6 +225,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "ambiguous_city": ("城市名称不唯一，请同时填写省份", "the city name is ambiguous; give the province too"),
     "province_in_city": ("这是省级名称，请填在省份一栏", "this is a province name: give it as the province"),
     "invalid": ("取值无效", "invalid value"),
+    "duplicate_key": ("同一项填写了两次（只能填一次）", "given twice (give each field once)"),
     "bad_lang": ("语言应为 zh 或 en", "language must be zh or en"),
 }
 
@@ -350,6 +351,23 @@ def _field_name(loc: tuple[Any, ...]) -> str:
         if not (isinstance(first, str) and (first == "" or _KEY_SHAPE.fullmatch(first))):
             return UNRECOGNISED_KEY
     return ".".join(str(part) for part in loc) or "profile"
+
+
+def no_duplicate_keys(lang: str = "zh") -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An ``object_pairs_hook`` for ``json.loads`` that refuses a key given twice (``{"work_province": "湖南省",
+    "work_province": "云南省"}``): JSON parsers disagree on which one wins, so neither is guessed. Raises
+    :class:`ProfileError` naming the key (when it is shaped like a field name; never its values)."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        if len(data) != len(pairs):
+            keys = [k for k, _ in pairs]
+            twice = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
+            raise ProfileError([FieldError(_field_name((k,)), "duplicate_key", message("duplicate_key", lang))
+                                for k in twice])
+        return data
+
+    return hook
 
 
 def _field_errors(exc: ValidationError, lang: str) -> list[FieldError]:
