@@ -378,9 +378,37 @@ def _field_errors(exc: ValidationError, lang: str) -> list[FieldError]:
         name = _field_name(loc)
         if name == UNRECOGNISED_KEY:
             code = "extra_forbidden"
-        text = allowed_message(str(loc[0]), lang) if code in ("literal_error", "enum") and loc else message(code, lang)
+        text = field_message(str(loc[0]), code, lang) if loc else message(code, lang)
         errors.append(FieldError(name, code, text))
     return errors
+
+
+#: The limit of a value that is too small, too large or too long, from the model's field (never from the input):
+#: code -> (the constraint's attribute, zh, en).
+_BOUNDS = {
+    "greater_than_equal": ("ge", "（最小为 {}）", " (at least {})"),
+    "less_than_equal": ("le", "（最大为 {}）", " (at most {})"),
+    "string_too_long": ("max_length", "（最多 {} 个字）", " (at most {} characters)"),
+    "too_long": ("max_length", "（最多 {} 项）", " (at most {} items)"),
+}
+
+
+def field_message(field: str, code: str, lang: str) -> str:
+    """The message of ``code`` in ``field`` (``problems.0``: an item of ``problems``): a value outside an enum's
+    domain lists the allowed values; a value out of range or too long says the limit (``is too large (at most
+    24)``); other codes have one message each. ``ProfileError`` and the batch's errors word them here."""
+    name = field.split(".")[0]
+    if code in ("literal_error", "enum"):
+        return allowed_message(name, lang)
+    text = message(code, lang)
+    attribute, zh, en = _BOUNDS.get(code, ("", "", ""))
+    info = WorkerProfile.model_fields.get(name)
+    if attribute and info is not None:
+        for constraint in info.metadata:
+            limit = getattr(constraint, attribute, None)
+            if isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                return text + (zh if lang == "zh" else en).format(f"{limit:g}")
+    return text
 
 
 def _code(error: Mapping[str, Any]) -> str:

@@ -265,3 +265,20 @@ def test_the_pinyin_table_is_generated_from_the_place_data() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (root / "rights_engine" / "place_pinyin.json").read_text("utf-8") == module.render()
+
+
+# -- a value out of range says the limit (review 2026-12-01) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value", "zh", "en"), [
+    ("age", -1, "数值过小（最小为 0）", "is too small (at least 0)"),
+    ("age", 10**30, "数值过大（最大为 130）", "is too large (at most 130)"),
+    ("daily_hours", 25, "数值过大（最大为 24）", "is too large (at most 24)"),
+    ("weekly_hours", 200.5, "数值过大（最大为 168）", "is too large (at most 168)"),
+    ("work_city", "长" * 65, "文字过长（最多 64 个字）", "text is too long (at most 64 characters)"),
+    ("problems", ["deposit"] * 17, "列表过长（最多 16 项）", "list is too long (at most 16 items)"),
+])
+def test_a_value_out_of_range_says_the_limit(field: str, value: Any, zh: str, en: str) -> None:
+    for lang, expected in (("zh", zh), ("en", en)):
+        name, _, text = _only(_error({field: value}, lang))
+        assert name == field and text == expected
