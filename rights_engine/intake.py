@@ -300,7 +300,8 @@ def is_stop(text: str) -> bool:
 
 
 def parse_answer(field: Field, text: str, lang: str) -> Union[Value, Unknown]:
-    """Read a typed answer to ``field``: a choice's number, code or label; yes/no; a number; a place.
+    """Read a typed answer to ``field``: a choice's number, code, label or a part of one label only; yes/no; a
+    number; a place.
 
     Returns :data:`UNKNOWN` for a blank or "don't know" answer; raises :class:`AnswerError`.
     """
@@ -361,7 +362,9 @@ def _choice(field: Field, key: str) -> Union[Choice, Unknown, None]:
     for choice in choices:
         if key in (words(choice.value), words(choice.label)):
             return choice
-    return None
+    # a part of one label only: 外卖 for 外卖／网约配送员 (合同 stands in three labels: not guessed)
+    partial = [choice for choice in choices if len(key) >= 2 and key in words(choice.label)]
+    return partial[0] if len(partial) == 1 else None
 
 
 def numbered(field: Field, lang: str) -> Iterable[str]:

@@ -94,8 +94,10 @@ class Interview:
             self.say(f"    {line}")
         if field.kind == "multi":
             self.say("    " + _("0) none of these. Several answers: separate the numbers with commas.", lang))
+        elif field.kind == "place" and field.name.endswith("_province"):
+            self.say("    " + _("Type the province, e.g. 湖南省; press Enter if not known.", lang))
         elif field.kind == "place":
-            self.say("    " + _("Type the name, e.g. 湖南省 or 长沙市; press Enter if not known.", lang))
+            self.say("    " + _("Type the city or prefecture, e.g. 长沙市; press Enter if not known.", lang))
         elif field.kind in ("number", "integer"):
             self.say("    " + _("Type a number; press Enter if not known.", lang))
         self.asked.add(field.name)
