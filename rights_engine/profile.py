@@ -379,6 +379,8 @@ def _field_errors(exc: ValidationError, lang: str) -> list[FieldError]:
         if name == UNRECOGNISED_KEY:
             code = "extra_forbidden"
         text = field_message(str(loc[0]), code, lang) if loc else message(code, lang)
+        if code == "extra_forbidden" and name != UNRECOGNISED_KEY and len(loc) == 1:
+            text += _field_hint(name, lang)
         errors.append(FieldError(name, code, text))
     return errors
 
@@ -409,6 +411,19 @@ def field_message(field: str, code: str, lang: str) -> str:
             if isinstance(limit, (int, float)) and not isinstance(limit, bool):
                 return text + (zh if lang == "zh" else en).format(f"{limit:g}")
     return text
+
+
+def _field_hint(key: str, lang: str) -> str:
+    """"; did you mean: work_province?" for a key close to a field name (a typo, another case, camelCase); the
+    name shown is the field's, from the model."""
+    import difflib
+
+    fields = list(WorkerProfile.model_fields)
+    folded = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_").replace(" ", "_")
+    close = [folded] if folded in fields else difflib.get_close_matches(folded, fields, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    return f"；是否指：{close[0]}？" if lang == "zh" else f"; did you mean: {close[0]}?"
 
 
 def _code(error: Mapping[str, Any]) -> str:

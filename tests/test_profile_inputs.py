@@ -282,3 +282,16 @@ def test_a_value_out_of_range_says_the_limit(field: str, value: Any, zh: str, en
     for lang, expected in (("zh", zh), ("en", en)):
         name, _, text = _only(_error({field: value}, lang))
         assert name == field and text == expected
+
+
+@pytest.mark.parametrize(("key", "field"), [("work_provice", "work_province"), ("workProvince", "work_province"),
+                                            ("OCCUPATION", "occupation"), ("occupaton", "occupation")])
+def test_an_unknown_key_close_to_a_field_names_the_field(key: str, field: str) -> None:
+    for lang, hint in (("zh", f"是否指：{field}？"), ("en", f"did you mean: {field}?")):
+        name, code, text = _only(_error({key: "x"}, lang))
+        assert (name, code) == (key, "extra_forbidden") and text.endswith(hint)
+
+
+def test_an_unknown_key_far_from_every_field_gets_no_hint() -> None:
+    _, _, text = _only(_error({"colour": "blue"}, "en"))
+    assert text == "unknown field"
