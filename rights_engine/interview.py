@@ -13,6 +13,7 @@ from typing import Any, Optional, TextIO
 
 from .i18n import _
 from .intake import UNKNOWN, AnswerError, Intake, is_stop, numbered, parse_answer
+from .places import romanised
 from .profile import ProfileError, WorkerProfile
 from .questions import ask_order
 from .report import render_text
@@ -95,9 +96,9 @@ class Interview:
         if field.kind == "multi":
             self.say("    " + _("0) none of these. Several answers: separate the numbers with commas.", lang))
         elif field.kind == "place" and field.name.endswith("_province"):
-            self.say("    " + _("Type the province, e.g. 湖南省; press Enter if not known.", lang))
+            self.say("    " + _("Type the province, e.g. 湖南省 or Hunan; press Enter if not known.", lang))
         elif field.kind == "place":
-            self.say("    " + _("Type the city or prefecture, e.g. 长沙市; press Enter if not known.", lang))
+            self.say("    " + _("Type the city or prefecture, e.g. 长沙市 or Changsha; press Enter if not known.", lang))
         elif field.kind in ("number", "integer"):
             self.say("    " + _("Type a number; press Enter if not known.", lang))
         self.asked.add(field.name)
@@ -111,6 +112,8 @@ class Interview:
             if value is UNKNOWN:
                 self.say("  → " + _("not known", lang))
                 return
+            if field.kind == "place" and isinstance(value, str):
+                value = self._place_in_chinese(field.name, value)
             candidate = {**self.answers, field.name: value}
             try:
                 self.evaluate(candidate)
@@ -121,6 +124,17 @@ class Interview:
             self.answers = candidate
             return
         self.say("  → " + _("Taken as not known.", lang))
+
+    def _place_in_chinese(self, name: str, typed: str) -> str:
+        """A place typed in pinyin or English that means one place only ("Hunan", "changsha") is taken as its
+        Chinese name, and the name is shown; anything else is left as typed (the rule base's errors then say why)."""
+        is_city = name.endswith("_city")
+        province = self.answers.get(name.replace("_city", "_province")) if is_city else None
+        found = romanised(typed, province if isinstance(province, str) else None, city=is_city)
+        if len(found) != 1:
+            return typed
+        self.say(f"  → {found[0]}")
+        return found[0]
 
     def read(self) -> str:
         self.stdout.write("> ")

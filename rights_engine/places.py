@@ -213,6 +213,22 @@ def _hints(key: str, provinces: bool, within: str | None = None) -> tuple[str, .
     return tuple(dict.fromkeys(f"{prov}{prefecture}" if several else prefecture for prov, prefecture in places))
 
 
+def romanised(name: str, province: str | None = None, *, city: bool) -> tuple[str, ...]:
+    """The Chinese names a place typed in pinyin or English may mean ("Hunan" → 湖南省; "Changsha" → 长沙市, within
+    ``province`` when it is given and known): what an interactive caller may offer or, when there is one, take.
+    Empty for a name that is not in Latin letters or not known."""
+    key = _clean(name)
+    if not key or not key.isascii():
+        return ()
+    within = None
+    if province:
+        try:
+            within = resolve_province(province)
+        except PlaceError:
+            within = None
+    return _hints(key, provinces=not city, within=within)
+
+
 def _chinese_hints(key: str, provinces: bool, within: str | None) -> tuple[str, ...]:
     index = _index()
     if provinces:

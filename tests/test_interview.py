@@ -130,6 +130,24 @@ def test_the_place_questions_each_give_an_example_of_their_own_level(engine: Eng
     assert "长沙市" in city_hint and "湖南省" not in city_hint
 
 
+def test_a_place_typed_in_pinyin_that_means_one_place_is_taken_in_chinese(engine: Engine) -> None:
+    """(review 2026-12-01) in the English interview a volunteer who cannot type Chinese was stuck at the first
+    question: "Hunan" was refused with "did you mean: 湖南省?"."""
+    out = io.StringIO()
+    interview = Interview(engine, "en", io.StringIO("hunan\nChangsha\n"), out)
+    interview.run()
+    assert interview.answers["work_province"] == "湖南省" and interview.answers["work_city"] == "长沙市"
+    assert "  → 湖南省" in out.getvalue() and "  → 长沙市" in out.getvalue()
+
+
+def test_a_pinyin_name_of_two_places_is_not_guessed(engine: Engine) -> None:
+    out = io.StringIO()
+    interview = Interview(engine, "en", io.StringIO("Shanxi\n"), out)
+    interview.run()
+    assert "work_province" not in interview.answers
+    assert "山西省" in out.getvalue() and "陕西省" in out.getvalue()  # both offered, neither taken
+
+
 def test_no_city_question_where_no_rules_of_the_province_apply(engine: Engine) -> None:
     out = io.StringIO()
     Interview(engine, "zh", io.StringIO("北京市\n"), out).run()
