@@ -268,9 +268,26 @@ def profile_from_form(form: Mapping[str, Sequence[str]]) -> dict[str, Value]:
             profile[name] = list(dict.fromkeys(chosen))
         elif kind == "bool" and values[-1] in ("true", "false"):
             profile[name] = values[-1] == "true"
+        elif kind == "date":
+            profile[name] = iso_day(values[-1])
         else:
             profile[name] = values[-1]
     return profile
+
+
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def iso_day(text: str) -> str:
+    """A day as a person types it — 2024-7-1, 2024/07/01, 2024.7.1, 2024年7月1日, full-width digits — written
+    2024-07-01; anything else as typed (the profile's validation then names it). Whether the day exists
+    (2023-02-29) is left to that validation too."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    found = _DAY.fullmatch(plain)
+    if not found:
+        return plain
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def form_from_profile(profile: Mapping[str, object]) -> dict[str, list[str]]:
@@ -344,7 +361,7 @@ def parse_answer(field: Field, text: str, lang: str) -> Union[Value, Unknown]:
         return number
     if field.kind == "date":
         try:
-            return dt.date.fromisoformat(unicodedata.normalize("NFKC", text).strip()).isoformat()
+            return dt.date.fromisoformat(iso_day(text).strip()).isoformat()
         except ValueError:
             raise AnswerError(_("Please answer with a date such as 2024-07-15.", lang)) from None
     return unicodedata.normalize("NFKC", text).strip()

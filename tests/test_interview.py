@@ -196,6 +196,8 @@ def intake(engine: Engine) -> Intake:
     ("age", "zh", "３１岁", 31),
     ("work_province", "zh", " 湖南 ", "湖南"),
     ("as_of", "en", "2024-07-15", "2024-07-15"),
+    ("as_of", "zh", "2024年7月15日", "2024-07-15"),
+    ("as_of", "zh", "2024/7/5", "2024-07-05"),
     # a part of one label only (review 2026-12-01)
     ("occupation", "zh", "外卖", "delivery_rider"),
     ("occupation", "zh", "主播", "live_streamer"),
