@@ -9,6 +9,7 @@ exit code is 0. Works with piped input: the answers read are echoed so that the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Optional, TextIO
 
 from .i18n import _
@@ -19,6 +20,7 @@ from .questions import ask_order
 from .report import render_text
 from .result import Question, Result
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: Tries at one question before its answer is taken as unknown.
 MAX_TRIES = 3
 
@@ -143,8 +145,8 @@ class Interview:
         if line == "":  # end of input
             raise _Stop
         text = line.rstrip("\r\n")
-        if self.echo:
-            self.say(text)
+        if self.echo:  # control characters (a terminal escape in a piped file) are shown, not obeyed
+            self.say(_CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text))
         if is_stop(text):
             raise _Stop
         return text

@@ -148,6 +148,13 @@ def test_a_pinyin_name_of_two_places_is_not_guessed(engine: Engine) -> None:
     assert "山西省" in out.getvalue() and "陕西省" in out.getvalue()  # both offered, neither taken
 
 
+def test_a_piped_terminal_escape_is_shown_not_obeyed(engine: Engine) -> None:
+    out = io.StringIO()
+    Interview(engine, "en", io.StringIO("\x1b]0;pwned\x07\x1b[2J湖南\n"), out, echo=True).run()
+    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert "> \\x1b]0;pwned\\x07\\x1b[2J湖南" in out.getvalue()
+
+
 def test_no_city_question_where_no_rules_of_the_province_apply(engine: Engine) -> None:
     out = io.StringIO()
     Interview(engine, "zh", io.StringIO("北京市\n"), out).run()
