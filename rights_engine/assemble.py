@@ -16,7 +16,7 @@ from typing import NamedTuple, Optional, TypeVar, Union
 from pydantic import BaseModel
 
 from . import __version__
-from ._memo import Doorkeeper
+from ._memo import Doorkeeper, IdentityMemo
 from .backends.python import atom_truths
 from .backends.python import evaluate as truth_of
 from .classification import Derived, Weighing, evaluate, unknown_fields
@@ -101,6 +101,10 @@ class TextCache:
         #: (band id, the weighing's figures, language) -> the reason that tells the weighing
         self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        #: per stage-2 rule tuple (by identity, kept alive with its value): prefecture -> the levels of coverage
+        self._levels: dict[int, tuple[tuple[Rule, ...], frozenset[tuple[int, str, Optional[str]]],
+                                      dict[Optional[str], frozenset[tuple[int, str]]]]] = {}
+        self._jurisdictions: dict[str, tuple[int, str, Optional[str]]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.admit_provenance = Doorkeeper()
         self.changes: dict[tuple[str, object, str, str, bool], WouldChange] = {}
@@ -132,6 +136,30 @@ class TextCache:
             self._chunks = {}
             self._groups = {}
         self._plans[id(selection.stage2)] = (selection.stage2, found)
+        return found
+
+    def levels(self, rules: tuple[Rule, ...], prefecture: Optional[str]) -> frozenset[tuple[int, str]]:
+        """The jurisdictions of ``rules`` that reach a place of work in ``prefecture`` (None: the province alone), as
+        (level: 0 national, 1 provincial, 2 prefectural, label); once per rule tuple (found by identity) and
+        prefecture."""
+        entry = self._levels.get(id(rules))
+        if entry is None or entry[0] is not rules:
+            if len(self._levels) >= 1024:
+                self._levels = {}
+            jurisdictions = self._jurisdictions
+            places = frozenset(jurisdictions.get(r.id) or self._jurisdiction(r) for r in rules)
+            entry = self._levels[id(rules)] = (rules, places, {})
+        found = entry[2].get(prefecture)
+        if found is None:
+            found = entry[2][prefecture] = frozenset(
+                (level, label) for level, label, where in entry[1] if where is None or prefecture in (None, where))
+        return found
+
+    def _jurisdiction(self, r: Rule) -> tuple[int, str, Optional[str]]:
+        """(level, label, prefecture) of the jurisdiction of ``r`` (see :meth:`levels`)."""
+        j = r.jurisdiction
+        found = self._jurisdictions[r.id] = (0 if j.province is None else 1 if j.prefecture is None else 2, j.label(),
+                                             j.prefecture)
         return found
 
     def fields_of(self, rule: Rule) -> tuple[str, ...]:
@@ -234,12 +262,19 @@ def _group(rb: RuleBase, ent_id: str, rules: Sequence[Rule], shared: dict[tuple[
         rank = _TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS))
         # the result's order (topic rank, applies before pending, id) as one integer per entitlement and status:
         # integers sort fast, and each is one entitlement's, so items never compare further
-        ids = sorted(rb.entitlements)
-        position, width = ids.index(ent_id), len(ids)
+        position, width = _positions(rb)[ent_id], len(rb.entitlements)
         found = shared[key] = _Group(ent_id, ordered, tuple(r.id for r in ordered),
                                      tuple(r.spec.certainty == "verified" for r in ordered), (rank, ent_id),
                                      ((2 * rank) * width + position, (2 * rank + 1) * width + position))
     return found
+
+
+def _positions_of(rb: RuleBase) -> dict[str, int]:
+    """Each entitlement's position among the rule base's entitlement ids, sorted."""
+    return {ent_id: i for i, ent_id in enumerate(sorted(rb.entitlements))}
+
+
+_positions: IdentityMemo[RuleBase, dict[str, int]] = IdentityMemo(_positions_of, limit=64)
 
 
 def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[tuple[str, ...], ...], _Chunk],
@@ -440,10 +475,10 @@ class Builder:
             employer=employer,
             contract_form=_(form, self.lang) if form else None,
             candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
-            certainty=d.certainty,
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
+            certainty=d.certainty,
             would_change=[self.would_change(c.field, c.value, c.category, c.shift >= 100) for c in d.would_change],
         )
 
@@ -762,10 +797,7 @@ class Builder:
             return Coverage(covered=False, message=_(
                 "Your place of work (province) is unknown: say where you work to see the rules that apply.",
                 self.lang))
-        levels = {(0 if r.jurisdiction.province is None else 1 if r.jurisdiction.prefecture is None else 2,
-                   r.jurisdiction.label())
-                  for r in self.selection.stage2
-                  if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
+        levels = self.texts.levels(self.selection.stage2, work.prefecture)
         chain = [label for _, label in sorted(levels)]
         place = place_name(work.province, work.prefecture, self.lang)  # "Changsha, Hunan (湖南省长沙市)" in en
         names = [place_name(work.province, label, self.lang, short=True) if level == 2 else

@@ -34,11 +34,11 @@ cannot be a labour relation they are ``not_applicable``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Optional
 
-from ._memo import IdentityMemo
+from ._memo import Doorkeeper, IdentityMemo
 from .backends.python import Predicate, atom_truths, compile_condition
 from .conditions import Node
 from .conditions import fields as cond_fields
@@ -200,6 +200,7 @@ class Plan:
     gate_categories: tuple[tuple[str, str], ...]  # the category's gates as (id, category), in order
     trials: tuple[_Trial, ...]  # ``readers`` as the what-if reads them
     open_order: tuple[str, ...]  # the fields of ``readers``, the weightiest first (ties in their order)
+    admit: Doorkeeper = field(default_factory=Doorkeeper)  # what ``cache`` keeps (on a key's second sighting)
 
 
 def _plan(rules: Sequence[Rule]) -> Plan:
@@ -314,9 +315,10 @@ def derive(
     if found is not None:
         return found
     found = _derive(plan, truths, facts, schema)
-    if len(plan.cache) >= 8192:
-        plan.cache.clear()
-    plan.cache[key] = found
+    if plan.admit.admit(key):  # kept on its second sighting: most keys (the stage-1 facts) are met once
+        if len(plan.cache) >= 8192:
+            plan.cache.clear()
+        plan.cache[key] = found
     return found
 
 
