@@ -95,12 +95,12 @@ class TextCache:
         self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
         #: (entitlement id, contributing rule ids, status, language) -> the entitlement without needs
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
-        #: admits a pending entitlement whose needs depend on the call to ``pending`` on its second sighting
-        self.admit_pending = Doorkeeper()
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
         #: (band id, the weighing's figures, language) -> the reason that tells the weighing
         self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        #: per claim (by identity, kept alive with its copy): the claim owed by the dispatch agency instead
+        self.agency_claims: dict[int, tuple[Claim, Claim]] = {}
         #: per stage-2 rule tuple (by identity, kept alive with its value): prefecture -> the levels of coverage
         self._levels: dict[int, tuple[tuple[Rule, ...], frozenset[tuple[int, str, Optional[str]]],
                                       dict[Optional[str], frozenset[tuple[int, str]]]]] = {}
@@ -577,7 +577,6 @@ class Builder:
             pending = texts.pending.setdefault(lang, {})
         facts = self.facts
         asked = self._asked
-        admit = texts.admit_pending.admit
         for chunk in plan.chunks:  # the entitlements, a chunk of them at a time
             memo = chunk.memo.get(lang)
             if memo is None:
@@ -604,15 +603,9 @@ class Builder:
                             shared = asked[names] = self._asked_through(names)
                     each.append(shared)
                 needs = each[0] if len(each) == 1 else tuple(dict.fromkeys(n for part in each for n in part))
-                several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
-                item = pending.get(several)
-                if item is None:
-                    item = (template[0], _with_needs(template[1], needs)) if needs else template
-                    if admit(several):  # the needs come from the classification: kept when asked for again
-                        if len(pending) >= _LIMIT:
-                            pending.clear()
-                        pending[several] = item
-                out.append((item[0], item[1], several))
+                # made each time, not kept: these needs come from the classification's, which vary from profile to
+                # profile (a cache of them held a copy per profile for the garbage collector to walk, for few hits)
+                out.append((template[0], _with_needs(template[1], needs) if needs else template[1], (head, needs)))
         out.sort()  # by the sort keys alone: one per entitlement, so never equal
         self.pending_key = tuple([k for _, _, k in out if k is not None])
         return [e for _, e, _ in out]
@@ -872,12 +865,19 @@ class Builder:
         liability keep the party their rules name, and so do the labour standards the user unit carries out (第六十二条:
         working conditions and protection, overtime pay, training): those stay "the employer"."""
         agency = self.channel("dispatch_agency")
+        claims = self.texts.agency_claims
         out = []
         for e in entitlements:
             claim = e.claim
             if (claim is not None and claim.owed_by is not None and claim.owed_by.id == "employer"
                     and (e.id in _AGENCY_DUTIES or e.id.startswith(_AGENCY_TOPICS))):
-                e = e.model_copy(update={"claim": claim.model_copy(update={"owed_by": agency})})
+                # the claims are the cached ones of their rules (few): each copied once, kept alive with its copy
+                entry = claims.get(id(claim))
+                if entry is None or entry[0] is not claim:
+                    if len(claims) >= 4096:
+                        claims.clear()
+                    entry = claims[id(claim)] = (claim, _replaced(claim, "owed_by", agency))
+                e = _replaced(e, "claim", entry[1])
             out.append(e)
         return out
 
@@ -926,6 +926,20 @@ def _construct(model: type[_M], **values: object) -> _M:
     _set(made, "__pydantic_extra__", None)
     _set(made, "__pydantic_private__", None)
     return made
+
+
+def _replaced(model: _M, name: str, value: object) -> _M:
+    """``model.model_copy(update={name: value})`` (a shallow copy of an already-validated model with one field
+    replaced, that field counted as set), without pydantic's generic copy machinery."""
+    copied = _new_object(type(model))
+    values = model.__dict__.copy()
+    values[name] = value
+    _set(copied, "__dict__", values)
+    fields_set = model.__pydantic_fields_set__
+    _set(copied, "__pydantic_fields_set__", fields_set | {name})
+    _set(copied, "__pydantic_extra__", model.__pydantic_extra__)
+    _set(copied, "__pydantic_private__", model.__pydantic_private__)
+    return copied
 
 
 def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
