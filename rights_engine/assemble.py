@@ -17,11 +17,12 @@ from pydantic import BaseModel
 
 from . import __version__
 from ._memo import Doorkeeper, IdentityMemo
+from .backends._keys import number_cuts, reader
 from .backends.python import atom_truths
 from .backends.python import evaluate as truth_of
 from .classification import Derived, Weighing, evaluate, unknown_fields
+from .conditions import Node, render
 from .conditions import fields as cond_fields
-from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
 from .i18n import _, format_amount, format_date, place_name, readable_dates
@@ -96,6 +97,8 @@ class TextCache:
         #: (entitlement id, contributing rule ids, status, language) -> the entitlement without needs
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
+        #: per language: factor rule id -> its reason (as :meth:`Builder.reason` gives it, in the factor's direction)
+        self.factor_reasons: dict[str, dict[str, Reason]] = {}
         #: (band id, the weighing's figures, language) -> the reason that tells the weighing
         self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
@@ -174,7 +177,7 @@ class TextCache:
         found = self.readers.get(rule.id)
         if found is None:
             fields = self.fields_of(rule)
-            found = self.readers[rule.id] = itemgetter(*fields) if fields else _no_fields
+            found = self.readers[rule.id] = _reader(self._rb, fields, [rule.condition])
         return found
 
 
@@ -288,7 +291,7 @@ def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[tuple[str, ...]
         ids = tuple(g.ids for g in gs)
         chunk = shared.get(ids)
         if chunk is None:
-            chunk = shared[ids] = _Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
+            chunk = shared[ids] = _Chunk(tuple(gs), _reader(rb, fields, [r.condition for g in gs for r in g.rules]), {})
         chunks.append(chunk)
     return _Plan(tuple(r for r in selection.stage2 if r.spec.kind == "reason"), tuple(chunks))
 
@@ -460,8 +463,14 @@ class Builder:
                 truth = evaluate(r.condition, best_facts)
             if truth is True:
                 reasons.append(self.reason(r, "note"))
-        for r in d.factors_true:
-            reasons.append(self.reason(r, r.spec.direction))
+        factor_reasons = self.texts.factor_reasons.get(self.lang)
+        if factor_reasons is None:
+            factor_reasons = self.texts.factor_reasons.setdefault(self.lang, {})
+        for r in d.factors_true:  # a factor's reason: a function of the rule and the language
+            found = factor_reasons.get(r.id)
+            if found is None:
+                found = factor_reasons[r.id] = self.reason(r, r.spec.direction)
+            reasons.append(found)
         caveats = [self.reason(r, "note", caveat=True) for fact in ("category", "employment_mode", "employer")
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
@@ -899,6 +908,19 @@ class Builder:
 
 def _no_fields(facts: FactValues) -> object:
     return ()
+
+
+def _reader(rb: RuleBase, fields: Sequence[str], conditions: Sequence[Node]) -> Callable[[FactValues], object]:
+    """Reads the values of ``fields`` from a fact set in one call, a number compared only with constants by its class
+    among them (``backends._keys``: every comparison of ``conditions`` has the same truth on numbers of one class), so
+    that a memo keyed by the reading holds a few entries per number field, not one per number met. A fixed shape per
+    reader: equal readings mean equal values (or classes)."""
+    if not fields:
+        return _no_fields
+    numbers = [f for f in fields if rb.schema[f].kind == "number"]
+    if not numbers:
+        return itemgetter(*fields)
+    return reader(fields, number_cuts(conditions, numbers))
 
 
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))

@@ -404,12 +404,12 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
     gates = plan.gate_categories
     out: list[tuple[int, int, Change]] = []
     changed = dict(facts)  # one copy: each field is set back after its answers are tried
+    new_truths = dict(truths)  # one copy: each field's readers are set back after its answers are tried
     for order, f, readers, reads_gates in plan.trials:
         spec = schema.get(f)
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
         seen: set[str] = set()
-        new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
         for value in spec.domain:
             changed[f] = frozenset([value])
             shift = 0
@@ -438,6 +438,8 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
             changed[f] = facts[f]
         else:
             del changed[f]
+        for rule_id, _predicate, _weight in readers:  # absent and None read alike (``.get(...) is True``)
+            new_truths[rule_id] = truths.get(rule_id)
     out.sort(key=_by_move)
     return tuple(c for _s, _o, c in out)
 
