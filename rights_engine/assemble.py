@@ -102,6 +102,8 @@ class TextCache:
         #: (band id, the weighing's figures, language) -> the reason that tells the weighing
         self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        #: what :meth:`Builder._shared_coverage` reads -> the coverage (one object per distinct content)
+        self.coverages: dict[tuple[object, ...], Coverage] = {}
         #: per claim (by identity, kept alive with its copy): the claim owed by the dispatch agency instead
         self.agency_claims: dict[int, tuple[Claim, Claim]] = {}
         #: per stage-2 rule tuple (by identity, kept alive with its value): prefecture -> the levels of coverage
@@ -787,13 +789,40 @@ class Builder:
 
     def coverage(self) -> Coverage:
         work = self.places.work
-        key = (work, id(self.selection), self.lang)  # selections live as long as their engine
-        cached = self.texts.coverage.get(key)
+        key = (work.province if work else None, work.prefecture if work else None, id(self.selection), self.lang)
+        cached = self.texts.coverage.get(key)  # selections live as long as their engine
         if cached is None or cached[0] is not self.selection:
-            cached = self.texts.coverage[key] = (self.selection, self._coverage())
+            if len(self.texts.coverage) >= _LIMIT:
+                self.texts.coverage.clear()
+            cached = self.texts.coverage[key] = (self.selection, self._shared_coverage())
         return cached[1]
 
-    def _coverage(self) -> Coverage:
+    def _shared_coverage(self) -> Coverage:
+        """The coverage, one object per distinct content (many selections, on other days, give the same): a function
+        of the place, the language, the levels of the rules in force there, whether the province is covered, whether
+        a national rule reaches it, and when only national rules are in force, when its own texts start."""
+        work = self.places.work
+        if work is None:
+            key: tuple[object, ...] = (self.lang,)
+            national, start = False, None
+        else:
+            levels = self.texts.levels(self.selection.stage2, work.prefecture)
+            covered = self.selection.covered
+            national = covered or any(r.jurisdiction.province is None
+                                      for r in (*self.selection.stage1, *self.selection.stage2))
+            start = (self._local_start(work.province, work.prefecture)
+                     if covered and all(level == 0 for level, _label in levels) else None)
+            key = (self.lang, work.province, work.prefecture, levels, covered, national, start)
+        shared = self.texts.coverages
+        found = shared.get(key)
+        if found is None:
+            if len(shared) >= _LIMIT:
+                shared.clear()
+            found = shared[key] = self._coverage(national, start)
+        return found
+
+    def _coverage(self, national: bool, start: Optional[dt.date]) -> Coverage:
+        """``national``: some national rule is in force at the place; ``start``: see :meth:`_local_start`."""
         work = self.places.work
         if work is None:
             return Coverage(covered=False, message=_(
@@ -804,8 +833,7 @@ class Builder:
         place = place_name(work.province, work.prefecture, self.lang)  # "Changsha, Hunan (湖南省长沙市)" in en
         names = [place_name(work.province, label, self.lang, short=True) if level == 2 else
                  place_name(label, None, self.lang) for level, label in sorted(levels)]
-        if not self.selection.covered and not any(r.jurisdiction.province is None
-                                                  for r in (*self.selection.stage1, *self.selection.stage2)):
+        if not self.selection.covered and not national:
             # no national rule reaches the place either (香港, 澳门, 台湾: mainland law excludes them)
             return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
                             message=_("The rules hold the law and policies of the Chinese mainland only: {place} has "
@@ -819,21 +847,27 @@ class Builder:
                                       self.lang, place=place))
         if all(level == 0 for level, _label in levels):  # the province's own texts are not in force on the day
             return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
-                            message=self._before_local_texts(work.province, work.prefecture, place))
+                            message=self._before_local_texts(place, start))
         return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
                         message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
                                   place=place, jurisdictions="、".join(names) if self.lang == "zh" else "; ".join(names)))
 
-    def _before_local_texts(self, province: str, prefecture: Optional[str], place: str) -> str:
-        """Only national rules on the day: say so, and when the province's own text starts (if one does later).
-        Cached per selection (every day of it has the same rules in force, so the same start): no day in the text."""
+    def _local_start(self, province: str, prefecture: Optional[str]) -> Optional[dt.date]:
+        """The first day after the day asked about on which a text of the province (reaching the prefecture) starts;
+        None when none does. The same on every day of a selection (its rules start and stop on validity boundaries
+        only)."""
         starts = [r.valid_from for r in self.rb.rules
                   if r.jurisdiction.province == province and r.valid_from is not None and r.valid_from > self.day
                   and (r.jurisdiction.prefecture is None or prefecture in (None, r.jurisdiction.prefecture))]
-        if starts:
+        return min(starts) if starts else None
+
+    def _before_local_texts(self, place: str, start: Optional[dt.date]) -> str:
+        """Only national rules on the day: say so, and when the province's own text starts (if one does later): no
+        day asked about in the text."""
+        if start is not None:
             return _("On the day asked about no text of {place} in the rule base is in force yet: only national rules "
                      "apply (the classification and statutory duties). The local rules apply from {start}.", self.lang,
-                     place=place, start=format_date(min(starts), self.lang))
+                     place=place, start=format_date(start, self.lang))
         return _("On the day asked about no text of {place} in the rule base is in force: only national rules apply "
                  "(the classification and statutory duties).", self.lang, place=place)
 
