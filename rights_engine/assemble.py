@@ -606,14 +606,21 @@ class Builder:
                 entries = found
             out += entries[0]
             for head, parts, template in entries[1]:  # pending, asked through fields that depend on this call
-                each: list[tuple[str, ...]] = []
-                for names, shared in parts:
-                    if shared is None:
-                        shared = asked.get(names)
+                if len(parts) == 1:  # one rule grants it (most)
+                    names, needs = parts[0]
+                    if needs is None:
+                        needs = asked.get(names)
+                        if needs is None:
+                            needs = asked[names] = self._asked_through(names)
+                else:
+                    each: list[tuple[str, ...]] = []
+                    for names, shared in parts:
                         if shared is None:
-                            shared = asked[names] = self._asked_through(names)
-                    each.append(shared)
-                needs = each[0] if len(each) == 1 else tuple(dict.fromkeys(n for part in each for n in part))
+                            shared = asked.get(names)
+                            if shared is None:
+                                shared = asked[names] = self._asked_through(names)
+                        each.append(shared)
+                    needs = tuple(dict.fromkeys(n for part in each for n in part))
                 # made each time, not kept: these needs come from the classification's, which vary from profile to
                 # profile (a cache of them held a copy per profile for the garbage collector to walk, for few hits)
                 out.append((template[0], _with_needs(template[1], needs) if needs else template[1], (head, needs)))
@@ -781,9 +788,11 @@ class Builder:
                 if e.claim:
                     for ch in ([e.claim.owed_by] if e.claim.owed_by else []) + e.claim.channels:
                         channels.setdefault(ch.id, ch)
-            out.append(ProblemReport(
-                problem=problem, label=_problem_label(self.rb, problem, self.lang), entitlements=[e.id for e in matching],
-                citations=[c for e in matching for c in e.citations], channels=list(channels.values()),
+            # every piece is a plain string or a validated model, in lists made here: nothing to validate again
+            out.append(_construct(
+                ProblemReport, problem=problem, label=_problem_label(self.rb, problem, self.lang),
+                entitlements=[e.id for e in matching], citations=[c for e in matching for c in e.citations],
+                channels=list(channels.values()),
             ))
         return out
 

@@ -344,8 +344,8 @@ def _derive(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: 
     else:
         certainty = "likely"
     factor_truths = tuple(map(truths.get, plan.factor_ids))
-    factors_true = tuple(r for r, t in zip(plan.factors, factor_truths, strict=True) if t is True)
-    factors_unknown = tuple(r for r, t in zip(plan.factors, factor_truths, strict=True) if t is None)
+    factors_true = tuple([r for r, t in zip(plan.factors, factor_truths, strict=True) if t is True])
+    factors_unknown = tuple([r for r, t in zip(plan.factors, factor_truths, strict=True) if t is None])
     changes: tuple[Change, ...] = ()
     needs: list[str] = []
     if certainty != "settled":
