@@ -303,11 +303,14 @@ class Builder:
 
     def __init__(self, rb: RuleBase, lang: str, day: dt.date, places: Places, selection: Selection,
                  facts: FactValues, derived: Derived, truths1: Mapping[str, Truth],
-                 truths2: Mapping[str, Truth], backend: str, texts: TextCache) -> None:
+                 truths2: Mapping[str, Truth], backend: str, texts: TextCache, keep: bool = False) -> None:
+        """``keep``: the profile's facts were met before (see :func:`classification.derive_seen`), so what is made
+        for them alone is kept for the next time (else it is made and not kept)."""
         self.rb, self.lang, self.day, self.places = rb, lang, day, places
         self.selection, self.facts, self.derived = selection, facts, derived
         self.truths1, self.truths2, self.backend = truths1, truths2, backend
         self.texts = texts
+        self.keep = keep
         #: unknown fields -> the profile fields they are asked through, in this call
         self._asked: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: the pending entitlements' cache keys in the result's order (set by :meth:`entitlements`)
@@ -588,6 +591,7 @@ class Builder:
             pending = texts.pending.setdefault(lang, {})
         facts = self.facts
         asked = self._asked
+        keep = self.keep
         for chunk in plan.chunks:  # the entitlements, a chunk of them at a time
             memo = chunk.memo.get(lang)
             if memo is None:
@@ -621,9 +625,18 @@ class Builder:
                                 shared = asked[names] = self._asked_through(names)
                         each.append(shared)
                     needs = tuple(dict.fromkeys(n for part in each for n in part))
-                # made each time, not kept: these needs come from the classification's, which vary from profile to
-                # profile (a cache of them held a copy per profile for the garbage collector to walk, for few hits)
-                out.append((template[0], _with_needs(template[1], needs) if needs else template[1], (head, needs)))
+                several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
+                if not keep:  # these needs come from the classification's, which vary from profile to profile: a
+                    # copy kept for a profile met once is never asked for again (and the garbage collector walks it)
+                    out.append((template[0], _with_needs(template[1], needs) if needs else template[1], several))
+                    continue
+                item = pending.get(several)
+                if item is None:
+                    item = (template[0], _with_needs(template[1], needs)) if needs else template
+                    if len(pending) >= _LIMIT:
+                        pending.clear()
+                    pending[several] = item
+                out.append((item[0], item[1], several))
         out.sort()  # by the sort keys alone: one per entitlement, so never equal
         self.pending_key = tuple([k for _, _, k in out if k is not None])
         return [e for _, e, _ in out]

@@ -306,6 +306,14 @@ def derive(
     rules: Sequence[Rule], truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]
 ) -> Derived:
     """Run the decision lists and the weighing, and collect the factors."""
+    return derive_seen(rules, truths, facts, schema)[0]
+
+
+def derive_seen(
+    rules: Sequence[Rule], truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]
+) -> tuple[Derived, bool]:
+    """:func:`derive`, and whether these facts (those the rules read) were met before: a caller's caches may then keep
+    what it makes of them (most profiles are met once, and what is kept for them is never asked for again)."""
     plan = plan_of(rules)
     try:
         key = plan.read(facts)
@@ -313,13 +321,14 @@ def derive(
         key = (None, tuple(facts.get(f) for f in plan.fields))
     found = plan.cache.get(key)
     if found is not None:
-        return found
+        return found, True
     found = _derive(plan, truths, facts, schema)
-    if plan.admit.admit(key):  # kept on its second sighting: most keys (the stage-1 facts) are met once
+    seen = plan.admit.admit(key)
+    if seen:  # kept on its second sighting: most keys (the stage-1 facts) are met once
         if len(plan.cache) >= 8192:
             plan.cache.clear()
         plan.cache[key] = found
-    return found
+    return found, seen
 
 
 def _derive(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]) -> Derived:

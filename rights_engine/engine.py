@@ -17,7 +17,7 @@ from typing import Any, Optional, Union
 
 from .assemble import Builder, TextCache
 from .backends.python import PythonBackend
-from .classification import derive, with_derived
+from .classification import derive_seen, with_derived
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS
@@ -235,11 +235,11 @@ class Engine:
         selection = self.selection(province, day)
         facts = self.facts_of(worker, places)
         truths1 = self.run_rules(selection.stage1, facts)
-        derived = derive(selection.stage1, truths1, facts, self.rulebase.schema)
+        derived, seen = derive_seen(selection.stage1, truths1, facts, self.rulebase.schema)
         facts2 = with_derived(facts, derived)
         truths2 = self.run_rules(selection.stage2, facts2)
         return Builder(self.rulebase, lang, day, places, selection, facts2, derived, truths1, truths2,
-                       self.backend_name, self._texts).build(explain)
+                       self.backend_name, self._texts, keep=seen).build(explain)
 
 
 def _bits(flags: Iterable[bool]) -> int:
