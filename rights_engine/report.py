@@ -202,13 +202,19 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     limit), then the money and insurance owed."""
     steps: list[Step] = []
     titles = {e.id: e.title for e in result.entitlements}
+    sure = {e.id for e in result.entitlements if e.status == "applies"}
     name = PartyNames()
     for p in result.problems[:2]:
-        rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
+        # the rights that apply first; a pending or disputed one is named as not certain, never beside them as if sure
+        rights = sep(lang).join(titles[i] for i in p.entitlements if i in sure)
+        unsure = sep(lang).join(titles[i] for i in p.entitlements if i in titles and i not in sure)
         where = sep(lang).join(name(ch) for ch in p.channels[:3])
         text = (_("Rights that address it: {rights}.", lang, rights=rights) if rights else
+                "" if unsure else
                 _("No rule here speaks to this problem directly: see the relationship above and the steps below.",
                   lang))
+        if unsure:
+            text = (text + " " if text else "") + _("Not certain yet (see below): {rights}.", lang, rights=unsure)
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
     # a civil relation's own way first: the court and its three years, before arbitration (which can only confirm a
