@@ -34,6 +34,11 @@ _RELATION = {
                       "protections listed below."),
     "undetermined": N_("The facts given cannot yet say whether you are in a labour relation."),
 }
+#: a worker who draws a pension, before 法释〔2025〕12号 repealed 法释〔2020〕26号 第三十二条第一款 (spc-2020-26.yaml)
+_PENSIONER_RULE = "cls.category.pensioner"
+_RELATION_PENSIONER = N_("You draw a pension, so a dispute with the company that takes you on is handled as a civil "
+                         "(劳务) relation, not as a labour relation, whatever the work is like: civil law applies, plus "
+                         "the protections listed below.")
 _CERTAINTY = {
     "settled": N_("How sure: settled — on the facts you gave, no unknown fact could change this; if the other side "
                   "disputes it, labour arbitration or a court decides."),
@@ -99,6 +104,8 @@ def relationship(c: Classification, lang: str, unsettled: bool = False) -> str:
     employer = _(_EMPLOYER[c.employer], lang) if c.employer else _("the company", lang)
     if unsettled and c.category == "labor_relation":
         return _(_RELATION_UNSETTLED, lang, employer=employer)
+    if c.category == "civil_relation" and any(r.rule_id == _PENSIONER_RULE for r in c.reasons):
+        return _(_RELATION_PENSIONER, lang)  # civil because of the pension, not because the work is self-employed
     return _(_RELATION[c.category], lang, employer=employer)
 
 
