@@ -728,8 +728,10 @@ class Builder:
         amount = None
         if amount_rule and amount_rule.spec.amount:
             a = amount_rule.spec.amount
-            amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
-                            display=format_amount(a.value, a.unit, self.lang, a.months),
+            display = format_amount(a.value, a.unit, self.lang, a.months)
+            if a.months and a.months_verification == "unverified":  # the months read as firm otherwise
+                display += _(" (the months are not confirmed)", self.lang)
+            amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months, display=display,
                             verification=a.verification, months_verification=a.months_verification)
         notes = [n for r in contributing for n in self.rule_notes(r)]
         # a campaign measure ends with its campaign, unless a standing rule grants the same thing
