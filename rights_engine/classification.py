@@ -419,8 +419,8 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
         seen: set[str] = set()
-        for value in spec.domain:
-            changed[f] = frozenset([value])
+        for value, alone in _singletons(spec):
+            changed[f] = alone
             shift = 0
             for rule_id, predicate, weight in readers:
                 truth = predicate(changed)
@@ -454,6 +454,15 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
 
 
 _by_move = itemgetter(0, 1)
+
+
+def _singleton_values(spec: FactSpec) -> tuple[tuple[object, frozenset[object]], ...]:
+    return tuple((value, frozenset([value])) for value in spec.domain)
+
+
+#: each value of a fact's domain with the fact set to it alone (an answer tried by the what-if), per spec
+_singletons: IdentityMemo[FactSpec, tuple[tuple[object, frozenset[object]], ...]] = IdentityMemo(
+    _singleton_values, limit=1024)
 
 
 def with_derived(facts: FactValues, derived: Derived) -> dict[str, FactValue]:

@@ -453,12 +453,12 @@ def parse_profile(data: object, lang: str = "zh") -> tuple[WorkerProfile, Places
         profile = data
     elif isinstance(data, Mapping):
         invalid: list[FieldError] = []
-        raw = {key: plain_scalar(value) for key, value in data.items()}
-        try:
-            profile = WorkerProfile.model_validate(raw)
+        try:  # the model's own before-validator reads pandas/numpy scalars as their twins (once)
+            profile = WorkerProfile.model_validate(data)
         except ValidationError as exc:
             invalid = _field_errors(exc, lang)
         if invalid:
+            raw = {key: plain_scalar(value) for key, value in data.items()}
             # The places too, so that every bad field is named at once (pairs with a field already reported are
             # skipped). Raised outside the ``except`` block: the ValidationError (whose text quotes the input)
             # must not ride along as ``__context__``, where traceback formatters and error reporters find it.

@@ -54,12 +54,19 @@ def _rank(
     for field in classification.needs:
         weights[field] = weights.get(field, 0.0) + CLASSIFICATION_WEIGHT
         decides.setdefault(field, []).append("classification")
+    force_weight = FORCE_WEIGHT
     for ent in entitlements:
-        if ent.status != "pending":
+        if ent.status != "pending" or not ent.needs:
             continue
+        weight, ent_id = force_weight[ent.force], ent.id
         for field in ent.needs:
-            weights[field] = weights.get(field, 0.0) + FORCE_WEIGHT[ent.force]
-            decides.setdefault(field, []).append(ent.id)
+            found = decides.get(field)
+            if found is None:  # 0.0 + weight is weight (every weight is exact)
+                weights[field] = weight
+                decides[field] = [ent_id]
+            else:
+                weights[field] += weight
+                found.append(ent_id)
     if work_place_unknown:
         weights["work_province"] = max(weights.values(), default=0.0) + CLASSIFICATION_WEIGHT
         decides.setdefault("work_province", []).insert(0, "coverage")

@@ -167,12 +167,16 @@ def atom_truths(node: Node, facts: FactValues) -> list[tuple[Atom, Truth]]:
 
 @dataclass
 class PythonRules:
+    #: (rule id, predicate) per rule; empty when memoised (the chunks hold them: no second tuple per rule to keep)
     predicates: tuple[tuple[str, Predicate], ...]
     #: when memoised: the rules in chunks, each with the reader of its memo key and its memo (see PythonBackend)
     chunks: tuple[_Chunk, ...] = ()
+    #: the rules' ids in order (those of ``predicates`` when not given)
+    ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        self._blank: dict[str, Truth] = {rule_id: None for rule_id, _ in self.predicates}
+        ids = self.ids or tuple(rule_id for rule_id, _ in self.predicates)
+        self._blank: dict[str, Truth] = dict.fromkeys(ids)
 
     def run(self, facts: FactValues) -> dict[str, Truth]:
         if not self.chunks:
@@ -236,13 +240,13 @@ class PythonBackend:
         self._shared: dict[tuple[str, ...], _Chunk] = {}
 
     def compile(self, rules: Sequence[tuple[str, Node]], schema: Mapping[str, object]) -> PythonRules:
-        predicates = tuple((rule_id, self._predicates(node)) for rule_id, node in rules)
         if not self.memoise:
-            return PythonRules(predicates)
+            return PythonRules(tuple((rule_id, self._predicates(node)) for rule_id, node in rules))
         with self._lock:
             homes = self._homes_of(schema)
             parts: dict[tuple[int, int], list[tuple[str, Node, Predicate]]] = {}
-            for (rule_id, node), (_, predicate) in zip(rules, predicates, strict=True):
+            for rule_id, node in rules:
+                predicate = self._predicates(node)
                 home = homes.get(rule_id)
                 where = home[1] if home is not None and home[0] is node else (-1, len(parts))  # alone, unshared
                 parts.setdefault(where, []).append((rule_id, node, predicate))
@@ -255,7 +259,7 @@ class PythonBackend:
                     if where[0] >= 0:
                         self._shared[ids] = chunk
                 chunks.append(chunk)
-        return PythonRules(predicates, tuple(chunks))
+        return PythonRules((), tuple(chunks), tuple(rule_id for rule_id, _ in rules))
 
     def _chunk(self, part: Sequence[tuple[str, Node, Predicate]], schema: Mapping[str, Any]) -> _Chunk:
         read = sorted({f for _, node, _ in part for f in cond_fields(node)})
