@@ -446,16 +446,16 @@ def test_an_error_in_an_evaluating_thread_is_raised_as_itself(tmp_path: Path, mo
     source = tmp_path / "in.csv"
     _many_block_csv(source, 6000)
     evaluator = shared_evaluator()
-    real = evaluator.evaluate_polars
+    real = evaluator.evaluate_chunk  # what the pipeline calls, a chunk in a box
     calls: list[int] = []
 
-    def failing(table: Any, **kwargs: Any) -> Any:
-        calls.append(table.height)
+    def failing(box: list[Any], **kwargs: Any) -> Any:
+        calls.append(box[0].height)
         if len(calls) == 4:
             raise RuntimeError("chunk 4 failed")
-        return real(table, **kwargs)
+        return real(box, **kwargs)
 
-    monkeypatch.setattr(evaluator, "evaluate_polars", failing)
+    monkeypatch.setattr(evaluator, "evaluate_chunk", failing)
     for suffix in (".parquet", ".csv"):
         calls.clear()
         target = tmp_path / f"out{suffix}"

@@ -549,9 +549,10 @@ def _distinct_codes(texts: pl.Series) -> Optional[tuple[pl.Series, pl.Series]]:
     if texts.len() < DISTINCT_MIN_ROWS:
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(texts.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.newest()))
+    from ._arrow import dictionary_encode
+
+    encoded = dictionary_encode(texts.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.newest()))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     if len(encoded.dictionary) * DISTINCT_SHARE > texts.len():
