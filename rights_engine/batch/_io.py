@@ -143,7 +143,7 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
     # half when the yes/no columns are booleans (0.85 GiB at 262k rows; 4.6 CPU-s against 6.0 at 131k: each chunk
     # costs its own passes)
     rows = max(1, chunk_size // (CSV_TYPED_SHARE if yes_no else CSV_SHARE))
-    pending: list[pl.DataFrame] = []
+    pending: list[Any] = []  # Arrow record batches, made into one polars frame per chunk (see _joined)
     size = 0
     wanted = max(1, rows // 8)  # the first chunk small (one block): the evaluation starts sooner
     read = 0  # rows read (yielded or pending)
@@ -156,16 +156,13 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
                         skip -= batch.num_rows
                         continue
                     batch, skip = batch.slice(skip), 0
-                frame = pl.from_arrow(batch)
-                del batch
-                assert isinstance(frame, pl.DataFrame)
-                if pending and frame.schema != pending[0].schema:  # read as text from here on
+                if pending and batch.schema != pending[0].schema:  # read as text from here on
                     yield _joined(pending)
                     size, wanted = 0, rows
-                pending.append(frame)
-                size += frame.height
-                read += frame.height
-                del frame  # held by pending only: see _joined
+                pending.append(batch)
+                size += batch.num_rows
+                read += batch.num_rows
+                del batch  # held by pending only: see _joined
                 if size >= wanted:
                     yield _joined(pending)
                     size, wanted = 0, rows
@@ -179,13 +176,18 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
         yield _joined(pending)
 
 
-def _joined(blocks: list[pl.DataFrame]) -> pl.DataFrame:
-    """The blocks of a chunk side by side, not copied into one (a copy of every cell: 0.3-0.4 CPU-s per million rows;
-    the evaluation is as fast on the blocks), and the list emptied: the reading generator, suspended at its yield,
-    then holds nothing of the chunk it gave, so the chunk's cells are freed as soon as its evaluation has read them
+def _joined(blocks: list[Any]) -> pl.DataFrame:
+    """The blocks (Arrow record batches) of a chunk as one polars frame, side by side, not copied into one (a copy
+    of every cell: 0.3-0.4 CPU-s per million rows; the evaluation is as fast on the blocks), handed over in one call
+    rather than block by block (the reading thread's Python work, which waits for the GIL while the evaluating
+    threads hold it, is per call), and the list emptied: the reading generator, suspended at its yield, then holds
+    nothing of the chunk it gave, so the chunk's cells are freed as soon as its evaluation has read them
     (:meth:`BatchEvaluator.evaluate_chunk`)."""
-    chunk = pl.concat(blocks, rechunk=False)
+    import pyarrow as pa
+
+    chunk = pl.from_arrow(pa.Table.from_batches(blocks), rechunk=False)
     blocks.clear()
+    assert isinstance(chunk, pl.DataFrame)
     return chunk
 
 
@@ -220,10 +222,17 @@ def _csv_batches(path: Path, header: Sequence[str], yes_no: Sequence[str]) -> It
         yield from reader
         return
 
+    texts = [name for name in header if name not in flags]
+    views = pa.struct([(name, pa.string_view()) for name in texts])
+
     def as_views(batch: Any) -> Any:
-        return pa.RecordBatch.from_arrays(
-            [column if name in flags else cast(column, pa.string_view(), memory_pool=pool)
-             for name, column in zip(header, batch.columns, strict=True)], names=list(header))
+        # the text columns cast in one call, as the fields of one struct (one call releasing and taking back the GIL
+        # a block, not one a column)
+        cast_texts = cast(pa.StructArray.from_arrays([batch.column(name) for name in texts], names=texts), views,
+                          memory_pool=pool).flatten() if texts else []
+        by_name = dict(zip(texts, cast_texts, strict=True))
+        return pa.RecordBatch.from_arrays([by_name[name] if name in by_name else batch.column(name) for name in header],
+                                          names=list(header))
 
     yield from map(as_views, reader)  # (no block held here between two reads)
 
