@@ -26,10 +26,10 @@ from ._normalise import (
     ROW,
     PlaceResolver,
     _is_string,
-    decode_problems,
     errors_column,
     fast_path,
     null_spellings,
+    problem_lists,
     slow_path,
 )
 
@@ -201,9 +201,11 @@ class BatchEvaluator:
         raw = table.select([c for c in table.columns if c in FIELDS]).with_row_index(ROW)
         carried = table.select(columns) if columns else None
         del table
+        bits: Optional[pl.Series] = None
         if "problems" in raw.columns and _is_string(raw.schema["problems"]):
-            raw = raw.with_columns(decode_problems(raw.get_column("problems")))
-        canon = fast_path(raw, self._places, self.rulebase.schema)
+            lists, bits = problem_lists(raw.get_column("problems"))
+            raw = raw.with_columns(lists)
+        canon = fast_path(raw, self._places, self.rulebase.schema, problem_bits=bits)
         errors: Optional[pl.DataFrame] = None
         if canon.get_column(BAD).any():
             canon, errors = self._refused(raw, canon, lang)
