@@ -16,12 +16,13 @@ from typing import NamedTuple, Optional, TypeVar, Union
 from pydantic import BaseModel
 
 from . import __version__
-from ._memo import Doorkeeper
+from ._memo import Doorkeeper, IdentityMemo
+from .backends._keys import number_cuts, reader
 from .backends.python import atom_truths
 from .backends.python import evaluate as truth_of
 from .classification import Derived, Weighing, evaluate, unknown_fields
+from .conditions import Node, render
 from .conditions import fields as cond_fields
-from .conditions import render
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth
 from .i18n import _, format_amount, format_date, place_name, readable_dates
@@ -95,12 +96,20 @@ class TextCache:
         self.notes: dict[tuple[str, str], tuple[str, ...]] = {}
         #: (entitlement id, contributing rule ids, status, language) -> the entitlement without needs
         self.entitlements: dict[tuple[object, ...], Entitlement] = {}
-        #: admits a pending entitlement whose needs depend on the call to ``pending`` on its second sighting
-        self.admit_pending = Doorkeeper()
         self.reasons: dict[tuple[str, Optional[str], str, Optional[tuple[str, ...]]], Reason] = {}
+        #: per language: factor rule id -> its reason (as :meth:`Builder.reason` gives it, in the factor's direction)
+        self.factor_reasons: dict[str, dict[str, Reason]] = {}
         #: (band id, the weighing's figures, language) -> the reason that tells the weighing
         self.weighings: dict[tuple[object, ...], Reason] = {}
         self.coverage: dict[tuple[object, ...], tuple[Selection, Coverage]] = {}
+        #: what :meth:`Builder._shared_coverage` reads -> the coverage (one object per distinct content)
+        self.coverages: dict[tuple[object, ...], Coverage] = {}
+        #: per claim (by identity, kept alive with its copy): the claim owed by the dispatch agency instead
+        self.agency_claims: dict[int, tuple[Claim, Claim]] = {}
+        #: per stage-2 rule tuple (by identity, kept alive with its value): prefecture -> the levels of coverage
+        self._levels: dict[int, tuple[tuple[Rule, ...], frozenset[tuple[int, str, Optional[str]]],
+                                      dict[Optional[str], frozenset[tuple[int, str]]]]] = {}
+        self._jurisdictions: dict[str, tuple[int, str, Optional[str]]] = {}
         self.provenances: dict[tuple[dt.date, str, int], Provenance] = {}
         self.admit_provenance = Doorkeeper()
         self.changes: dict[tuple[str, object, str, str, bool], WouldChange] = {}
@@ -134,6 +143,30 @@ class TextCache:
         self._plans[id(selection.stage2)] = (selection.stage2, found)
         return found
 
+    def levels(self, rules: tuple[Rule, ...], prefecture: Optional[str]) -> frozenset[tuple[int, str]]:
+        """The jurisdictions of ``rules`` that reach a place of work in ``prefecture`` (None: the province alone), as
+        (level: 0 national, 1 provincial, 2 prefectural, label); once per rule tuple (found by identity) and
+        prefecture."""
+        entry = self._levels.get(id(rules))
+        if entry is None or entry[0] is not rules:
+            if len(self._levels) >= 1024:
+                self._levels = {}
+            jurisdictions = self._jurisdictions
+            places = frozenset(jurisdictions.get(r.id) or self._jurisdiction(r) for r in rules)
+            entry = self._levels[id(rules)] = (rules, places, {})
+        found = entry[2].get(prefecture)
+        if found is None:
+            found = entry[2][prefecture] = frozenset(
+                (level, label) for level, label, where in entry[1] if where is None or prefecture in (None, where))
+        return found
+
+    def _jurisdiction(self, r: Rule) -> tuple[int, str, Optional[str]]:
+        """(level, label, prefecture) of the jurisdiction of ``r`` (see :meth:`levels`)."""
+        j = r.jurisdiction
+        found = self._jurisdictions[r.id] = (0 if j.province is None else 1 if j.prefecture is None else 2, j.label(),
+                                             j.prefecture)
+        return found
+
     def fields_of(self, rule: Rule) -> tuple[str, ...]:
         found = self.fields.get(rule.id)
         if found is None:
@@ -146,7 +179,7 @@ class TextCache:
         found = self.readers.get(rule.id)
         if found is None:
             fields = self.fields_of(rule)
-            found = self.readers[rule.id] = itemgetter(*fields) if fields else _no_fields
+            found = self.readers[rule.id] = _reader(self._rb, fields, [rule.condition])
         return found
 
 
@@ -234,12 +267,19 @@ def _group(rb: RuleBase, ent_id: str, rules: Sequence[Rule], shared: dict[tuple[
         rank = _TOPIC_RANK.get(rb.entitlements[ent_id].topic, len(_TOPICS))
         # the result's order (topic rank, applies before pending, id) as one integer per entitlement and status:
         # integers sort fast, and each is one entitlement's, so items never compare further
-        ids = sorted(rb.entitlements)
-        position, width = ids.index(ent_id), len(ids)
+        position, width = _positions(rb)[ent_id], len(rb.entitlements)
         found = shared[key] = _Group(ent_id, ordered, tuple(r.id for r in ordered),
                                      tuple(r.spec.certainty == "verified" for r in ordered), (rank, ent_id),
                                      ((2 * rank) * width + position, (2 * rank + 1) * width + position))
     return found
+
+
+def _positions_of(rb: RuleBase) -> dict[str, int]:
+    """Each entitlement's position among the rule base's entitlement ids, sorted."""
+    return {ent_id: i for i, ent_id in enumerate(sorted(rb.entitlements))}
+
+
+_positions: IdentityMemo[RuleBase, dict[str, int]] = IdentityMemo(_positions_of, limit=64)
 
 
 def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[tuple[str, ...], ...], _Chunk],
@@ -253,7 +293,7 @@ def _plan(rb: RuleBase, selection: Selection, shared: dict[tuple[tuple[str, ...]
         ids = tuple(g.ids for g in gs)
         chunk = shared.get(ids)
         if chunk is None:
-            chunk = shared[ids] = _Chunk(tuple(gs), itemgetter(*fields) if fields else _no_fields, {})
+            chunk = shared[ids] = _Chunk(tuple(gs), _reader(rb, fields, [r.condition for g in gs for r in g.rules]), {})
         chunks.append(chunk)
     return _Plan(tuple(r for r in selection.stage2 if r.spec.kind == "reason"), tuple(chunks))
 
@@ -263,11 +303,14 @@ class Builder:
 
     def __init__(self, rb: RuleBase, lang: str, day: dt.date, places: Places, selection: Selection,
                  facts: FactValues, derived: Derived, truths1: Mapping[str, Truth],
-                 truths2: Mapping[str, Truth], backend: str, texts: TextCache) -> None:
+                 truths2: Mapping[str, Truth], backend: str, texts: TextCache, keep: bool = False) -> None:
+        """``keep``: the profile's facts were met before (see :func:`classification.derive_seen`), so what is made
+        for them alone is kept for the next time (else it is made and not kept)."""
         self.rb, self.lang, self.day, self.places = rb, lang, day, places
         self.selection, self.facts, self.derived = selection, facts, derived
         self.truths1, self.truths2, self.backend = truths1, truths2, backend
         self.texts = texts
+        self.keep = keep
         #: unknown fields -> the profile fields they are asked through, in this call
         self._asked: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: the pending entitlements' cache keys in the result's order (set by :meth:`entitlements`)
@@ -425,8 +468,14 @@ class Builder:
                 truth = evaluate(r.condition, best_facts)
             if truth is True:
                 reasons.append(self.reason(r, "note"))
-        for r in d.factors_true:
-            reasons.append(self.reason(r, r.spec.direction))
+        factor_reasons = self.texts.factor_reasons.get(self.lang)
+        if factor_reasons is None:
+            factor_reasons = self.texts.factor_reasons.setdefault(self.lang, {})
+        for r in d.factors_true:  # a factor's reason: a function of the rule and the language
+            found = factor_reasons.get(r.id)
+            if found is None:
+                found = factor_reasons[r.id] = self.reason(r, r.spec.direction)
+            reasons.append(found)
         caveats = [self.reason(r, "note", caveat=True) for fact in ("category", "employment_mode", "employer")
                    for r in d.decisions[fact].caveats]
         form_key = (category, mode if category == "labor_relation" else None)
@@ -440,10 +489,10 @@ class Builder:
             employer=employer,
             contract_form=_(form, self.lang) if form else None,
             candidates=sorted(str(c) for c in cat_possible) if category == "undetermined" else [],
-            certainty=d.certainty,
             reasons=reasons,
             needs=list(d.needs),
             caveats=caveats,
+            certainty=d.certainty,
             would_change=[self.would_change(c.field, c.value, c.category, c.shift >= 100) for c in d.would_change],
         )
 
@@ -542,7 +591,7 @@ class Builder:
             pending = texts.pending.setdefault(lang, {})
         facts = self.facts
         asked = self._asked
-        admit = texts.admit_pending.admit
+        keep = self.keep
         for chunk in plan.chunks:  # the entitlements, a chunk of them at a time
             memo = chunk.memo.get(lang)
             if memo is None:
@@ -561,22 +610,32 @@ class Builder:
                 entries = found
             out += entries[0]
             for head, parts, template in entries[1]:  # pending, asked through fields that depend on this call
-                each: list[tuple[str, ...]] = []
-                for names, shared in parts:
-                    if shared is None:
-                        shared = asked.get(names)
+                if len(parts) == 1:  # one rule grants it (most)
+                    names, needs = parts[0]
+                    if needs is None:
+                        needs = asked.get(names)
+                        if needs is None:
+                            needs = asked[names] = self._asked_through(names)
+                else:
+                    each: list[tuple[str, ...]] = []
+                    for names, shared in parts:
                         if shared is None:
-                            shared = asked[names] = self._asked_through(names)
-                    each.append(shared)
-                needs = each[0] if len(each) == 1 else tuple(dict.fromkeys(n for part in each for n in part))
+                            shared = asked.get(names)
+                            if shared is None:
+                                shared = asked[names] = self._asked_through(names)
+                        each.append(shared)
+                    needs = tuple(dict.fromkeys(n for part in each for n in part))
                 several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
+                if not keep:  # these needs come from the classification's, which vary from profile to profile: a
+                    # copy kept for a profile met once is never asked for again (and the garbage collector walks it)
+                    out.append((template[0], _with_needs(template[1], needs) if needs else template[1], several))
+                    continue
                 item = pending.get(several)
                 if item is None:
                     item = (template[0], _with_needs(template[1], needs)) if needs else template
-                    if admit(several):  # the needs come from the classification: kept when asked for again
-                        if len(pending) >= _LIMIT:
-                            pending.clear()
-                        pending[several] = item
+                    if len(pending) >= _LIMIT:
+                        pending.clear()
+                    pending[several] = item
                 out.append((item[0], item[1], several))
         out.sort()  # by the sort keys alone: one per entitlement, so never equal
         self.pending_key = tuple([k for _, _, k in out if k is not None])
@@ -669,8 +728,10 @@ class Builder:
         amount = None
         if amount_rule and amount_rule.spec.amount:
             a = amount_rule.spec.amount
-            amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months,
-                            display=format_amount(a.value, a.unit, self.lang, a.months),
+            display = format_amount(a.value, a.unit, self.lang, a.months)
+            if a.months and a.months_verification == "unverified":  # the months read as firm otherwise
+                display += _(" (the months are not confirmed)", self.lang)
+            amount = Amount(value=a.value, unit=a.unit, currency=a.currency, months=a.months, display=display,
                             verification=a.verification, months_verification=a.months_verification)
         notes = [n for r in contributing for n in self.rule_notes(r)]
         # a campaign measure ends with its campaign, unless a standing rule grants the same thing
@@ -742,36 +803,61 @@ class Builder:
                 if e.claim:
                     for ch in ([e.claim.owed_by] if e.claim.owed_by else []) + e.claim.channels:
                         channels.setdefault(ch.id, ch)
-            out.append(ProblemReport(
-                problem=problem, label=_problem_label(self.rb, problem, self.lang), entitlements=[e.id for e in matching],
-                citations=[c for e in matching for c in e.citations], channels=list(channels.values()),
+            # every piece is a plain string or a validated model, in lists made here: nothing to validate again
+            out.append(_construct(
+                ProblemReport, problem=problem, label=_problem_label(self.rb, problem, self.lang),
+                entitlements=[e.id for e in matching], citations=[c for e in matching for c in e.citations],
+                channels=list(channels.values()),
             ))
         return out
 
     def coverage(self) -> Coverage:
         work = self.places.work
-        key = (work, id(self.selection), self.lang)  # selections live as long as their engine
-        cached = self.texts.coverage.get(key)
+        key = (work.province if work else None, work.prefecture if work else None, id(self.selection), self.lang)
+        cached = self.texts.coverage.get(key)  # selections live as long as their engine
         if cached is None or cached[0] is not self.selection:
-            cached = self.texts.coverage[key] = (self.selection, self._coverage())
+            if len(self.texts.coverage) >= _LIMIT:
+                self.texts.coverage.clear()
+            cached = self.texts.coverage[key] = (self.selection, self._shared_coverage())
         return cached[1]
 
-    def _coverage(self) -> Coverage:
+    def _shared_coverage(self) -> Coverage:
+        """The coverage, one object per distinct content (many selections, on other days, give the same): a function
+        of the place, the language, the levels of the rules in force there, whether the province is covered, whether
+        a national rule reaches it, and when only national rules are in force, when its own texts start."""
+        work = self.places.work
+        if work is None:
+            key: tuple[object, ...] = (self.lang,)
+            national, start = False, None
+        else:
+            levels = self.texts.levels(self.selection.stage2, work.prefecture)
+            covered = self.selection.covered
+            national = covered or any(r.jurisdiction.province is None
+                                      for r in (*self.selection.stage1, *self.selection.stage2))
+            start = (self._local_start(work.province, work.prefecture)
+                     if covered and all(level == 0 for level, _label in levels) else None)
+            key = (self.lang, work.province, work.prefecture, levels, covered, national, start)
+        shared = self.texts.coverages
+        found = shared.get(key)
+        if found is None:
+            if len(shared) >= _LIMIT:
+                shared.clear()
+            found = shared[key] = self._coverage(national, start)
+        return found
+
+    def _coverage(self, national: bool, start: Optional[dt.date]) -> Coverage:
+        """``national``: some national rule is in force at the place; ``start``: see :meth:`_local_start`."""
         work = self.places.work
         if work is None:
             return Coverage(covered=False, message=_(
                 "Your place of work (province) is unknown: say where you work to see the rules that apply.",
                 self.lang))
-        levels = {(0 if r.jurisdiction.province is None else 1 if r.jurisdiction.prefecture is None else 2,
-                   r.jurisdiction.label())
-                  for r in self.selection.stage2
-                  if r.jurisdiction.prefecture is None or work.prefecture in (None, r.jurisdiction.prefecture)}
+        levels = self.texts.levels(self.selection.stage2, work.prefecture)
         chain = [label for _, label in sorted(levels)]
         place = place_name(work.province, work.prefecture, self.lang)  # "Changsha, Hunan (湖南省长沙市)" in en
         names = [place_name(work.province, label, self.lang, short=True) if level == 2 else
                  place_name(label, None, self.lang) for level, label in sorted(levels)]
-        if not self.selection.covered and not any(r.jurisdiction.province is None
-                                                  for r in (*self.selection.stage1, *self.selection.stage2)):
+        if not self.selection.covered and not national:
             # no national rule reaches the place either (香港, 澳门, 台湾: mainland law excludes them)
             return Coverage(covered=False, province=work.province, prefecture=work.prefecture, jurisdictions=[],
                             message=_("The rules hold the law and policies of the Chinese mainland only: {place} has "
@@ -785,21 +871,27 @@ class Builder:
                                       self.lang, place=place))
         if all(level == 0 for level, _label in levels):  # the province's own texts are not in force on the day
             return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
-                            message=self._before_local_texts(work.province, work.prefecture, place))
+                            message=self._before_local_texts(place, start))
         return Coverage(covered=True, province=work.province, prefecture=work.prefecture, jurisdictions=chain,
                         message=_("The rule base covers {place}: rules of {jurisdictions} apply.", self.lang,
                                   place=place, jurisdictions="、".join(names) if self.lang == "zh" else "; ".join(names)))
 
-    def _before_local_texts(self, province: str, prefecture: Optional[str], place: str) -> str:
-        """Only national rules on the day: say so, and when the province's own text starts (if one does later).
-        Cached per selection (every day of it has the same rules in force, so the same start): no day in the text."""
+    def _local_start(self, province: str, prefecture: Optional[str]) -> Optional[dt.date]:
+        """The first day after the day asked about on which a text of the province (reaching the prefecture) starts;
+        None when none does. The same on every day of a selection (its rules start and stop on validity boundaries
+        only)."""
         starts = [r.valid_from for r in self.rb.rules
                   if r.jurisdiction.province == province and r.valid_from is not None and r.valid_from > self.day
                   and (r.jurisdiction.prefecture is None or prefecture in (None, r.jurisdiction.prefecture))]
-        if starts:
+        return min(starts) if starts else None
+
+    def _before_local_texts(self, place: str, start: Optional[dt.date]) -> str:
+        """Only national rules on the day: say so, and when the province's own text starts (if one does later): no
+        day asked about in the text."""
+        if start is not None:
             return _("On the day asked about no text of {place} in the rule base is in force yet: only national rules "
                      "apply (the classification and statutory duties). The local rules apply from {start}.", self.lang,
-                     place=place, start=format_date(min(starts), self.lang))
+                     place=place, start=format_date(start, self.lang))
         return _("On the day asked about no text of {place} in the rule base is in force: only national rules apply "
                  "(the classification and statutory duties).", self.lang, place=place)
 
@@ -840,12 +932,19 @@ class Builder:
         liability keep the party their rules name, and so do the labour standards the user unit carries out (第六十二条:
         working conditions and protection, overtime pay, training): those stay "the employer"."""
         agency = self.channel("dispatch_agency")
+        claims = self.texts.agency_claims
         out = []
         for e in entitlements:
             claim = e.claim
             if (claim is not None and claim.owed_by is not None and claim.owed_by.id == "employer"
                     and (e.id in _AGENCY_DUTIES or e.id.startswith(_AGENCY_TOPICS))):
-                e = e.model_copy(update={"claim": claim.model_copy(update={"owed_by": agency})})
+                # the claims are the cached ones of their rules (few): each copied once, kept alive with its copy
+                entry = claims.get(id(claim))
+                if entry is None or entry[0] is not claim:
+                    if len(claims) >= 4096:
+                        claims.clear()
+                    entry = claims[id(claim)] = (claim, _replaced(claim, "owed_by", agency))
+                e = _replaced(e, "claim", entry[1])
             out.append(e)
         return out
 
@@ -867,6 +966,19 @@ class Builder:
 
 def _no_fields(facts: FactValues) -> object:
     return ()
+
+
+def _reader(rb: RuleBase, fields: Sequence[str], conditions: Sequence[Node]) -> Callable[[FactValues], object]:
+    """Reads the values of ``fields`` from a fact set in one call, a number compared only with constants by its class
+    among them (``backends._keys``: every comparison of ``conditions`` has the same truth on numbers of one class), so
+    that a memo keyed by the reading holds a few entries per number field, not one per number met. A fixed shape per
+    reader: equal readings mean equal values (or classes)."""
+    if not fields:
+        return _no_fields
+    numbers = [f for f in fields if rb.schema[f].kind == "number"]
+    if not numbers:
+        return itemgetter(*fields)
+    return reader(fields, number_cuts(conditions, numbers))
 
 
 _LOCAL_KINDS = frozenset(("provincial", "prefectural"))
@@ -894,6 +1006,20 @@ def _construct(model: type[_M], **values: object) -> _M:
     _set(made, "__pydantic_extra__", None)
     _set(made, "__pydantic_private__", None)
     return made
+
+
+def _replaced(model: _M, name: str, value: object) -> _M:
+    """``model.model_copy(update={name: value})`` (a shallow copy of an already-validated model with one field
+    replaced, that field counted as set), without pydantic's generic copy machinery."""
+    copied = _new_object(type(model))
+    values = model.__dict__.copy()
+    values[name] = value
+    _set(copied, "__dict__", values)
+    fields_set = model.__pydantic_fields_set__
+    _set(copied, "__pydantic_fields_set__", fields_set | {name})
+    _set(copied, "__pydantic_extra__", model.__pydantic_extra__)
+    _set(copied, "__pydantic_private__", model.__pydantic_private__)
+    return copied
 
 
 def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:

@@ -34,11 +34,11 @@ cannot be a labour relation they are ``not_applicable``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Optional
 
-from ._memo import IdentityMemo
+from ._memo import Doorkeeper, IdentityMemo
 from .backends.python import Predicate, atom_truths, compile_condition
 from .conditions import Node
 from .conditions import fields as cond_fields
@@ -200,6 +200,7 @@ class Plan:
     gate_categories: tuple[tuple[str, str], ...]  # the category's gates as (id, category), in order
     trials: tuple[_Trial, ...]  # ``readers`` as the what-if reads them
     open_order: tuple[str, ...]  # the fields of ``readers``, the weightiest first (ties in their order)
+    admit: Doorkeeper = field(default_factory=Doorkeeper)  # what ``cache`` keeps (on a key's second sighting)
 
 
 def _plan(rules: Sequence[Rule]) -> Plan:
@@ -305,6 +306,14 @@ def derive(
     rules: Sequence[Rule], truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]
 ) -> Derived:
     """Run the decision lists and the weighing, and collect the factors."""
+    return derive_seen(rules, truths, facts, schema)[0]
+
+
+def derive_seen(
+    rules: Sequence[Rule], truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]
+) -> tuple[Derived, bool]:
+    """:func:`derive`, and whether these facts (those the rules read) were met before: a caller's caches may then keep
+    what it makes of them (most profiles are met once, and what is kept for them is never asked for again)."""
     plan = plan_of(rules)
     try:
         key = plan.read(facts)
@@ -312,12 +321,14 @@ def derive(
         key = (None, tuple(facts.get(f) for f in plan.fields))
     found = plan.cache.get(key)
     if found is not None:
-        return found
+        return found, True
     found = _derive(plan, truths, facts, schema)
-    if len(plan.cache) >= 8192:
-        plan.cache.clear()
-    plan.cache[key] = found
-    return found
+    seen = plan.admit.admit(key)
+    if seen:  # kept on its second sighting: most keys (the stage-1 facts) are met once
+        if len(plan.cache) >= 8192:
+            plan.cache.clear()
+        plan.cache[key] = found
+    return found, seen
 
 
 def _derive(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: Mapping[str, FactSpec]) -> Derived:
@@ -342,8 +353,8 @@ def _derive(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema: 
     else:
         certainty = "likely"
     factor_truths = tuple(map(truths.get, plan.factor_ids))
-    factors_true = tuple(r for r, t in zip(plan.factors, factor_truths, strict=True) if t is True)
-    factors_unknown = tuple(r for r, t in zip(plan.factors, factor_truths, strict=True) if t is None)
+    factors_true = tuple([r for r, t in zip(plan.factors, factor_truths, strict=True) if t is True])
+    factors_unknown = tuple([r for r, t in zip(plan.factors, factor_truths, strict=True) if t is None])
     changes: tuple[Change, ...] = ()
     needs: list[str] = []
     if certainty != "settled":
@@ -402,12 +413,12 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
     gates = plan.gate_categories
     out: list[tuple[int, int, Change]] = []
     changed = dict(facts)  # one copy: each field is set back after its answers are tried
+    new_truths = dict(truths)  # one copy: each field's readers are set back after its answers are tried
     for order, f, readers, reads_gates in plan.trials:
         spec = schema.get(f)
         if spec is None or spec.kind == "number" or not _unknown(facts.get(f), spec):
             continue
         seen: set[str] = set()
-        new_truths = dict(truths)  # one copy per field: every answer below sets the truth of every reader
         for value in spec.domain:
             changed[f] = frozenset([value])
             shift = 0
@@ -436,6 +447,8 @@ def _what_if(plan: Plan, truths: Mapping[str, Truth], facts: FactValues, schema:
             changed[f] = facts[f]
         else:
             del changed[f]
+        for rule_id, _predicate, _weight in readers:  # absent and None read alike (``.get(...) is True``)
+            new_truths[rule_id] = truths.get(rule_id)
     out.sort(key=_by_move)
     return tuple(c for _s, _o, c in out)
 

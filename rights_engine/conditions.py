@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
+from ._memo import IdentityMemo
 from .facts import FactSpec
 
 
@@ -247,8 +248,15 @@ def atoms(node: Node) -> Iterator[Atom]:
 
 
 def fields(node: Node) -> tuple[str, ...]:
-    """The fields a condition reads, in order of first appearance."""
+    """The fields a condition reads, in order of first appearance (found once per condition: nodes are immutable)."""
+    return _fields(node)
+
+
+def _fields_of(node: Node) -> tuple[str, ...]:
     return tuple(dict.fromkeys(atom.field for atom in atoms(node)))
+
+
+_fields: IdentityMemo[Node, tuple[str, ...]] = IdentityMemo(_fields_of, limit=1 << 14)
 
 
 def _normalise_literal(spec: FactSpec, value: Literal_) -> Literal_:

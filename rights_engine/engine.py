@@ -12,12 +12,12 @@ import datetime as dt
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Optional, Union
 
 from .assemble import Builder, TextCache
 from .backends.python import PythonBackend
-from .classification import derive, with_derived
+from .classification import derive_seen, with_derived
 from .facts import PROBLEMS
 from .factset import FactValue, FactValues, Truth, known, quantise, unknown
 from .i18n import LANGS
@@ -50,9 +50,6 @@ def _make_backend(name: str, rulebase: RuleBase) -> Any:
     raise ValueError(f"unknown backend {name!r} (python or durable)")
 
 
-#: The key of the selections of provinces no rule names (not a province name).
-_UNNAMED = "\x00unnamed"
-
 #: Every engine, so that a forked child can replace their locks (see _after_fork_in_child).
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -79,11 +76,15 @@ class Engine:
         self._lock = threading.Lock()
         _ENGINES.add(self)
         self._selections: dict[tuple[Optional[str], int], Selection] = {}
-        self._same_rules: dict[tuple[tuple[str, ...], tuple[str, ...]], Selection] = {}
-        rb = self.rulebase
-        #: provinces some rule is placed in, excluded from, or covered by a text of
-        self._named: frozenset[Optional[str]] = frozenset(
-            rb.provinces | rb.covered | {p for r in rb.rules for p in r.jurisdiction.excludes})
+        #: per period between validity boundaries: the rules in force (bit i: ``rulebase.rules[i]``)
+        self._period_bits: dict[int, int] = {}
+        #: per province: the rules placed there (not excluded)
+        self._province_bits: dict[Optional[str], int] = {}
+        #: the rules of both (see :meth:`_select`) -> the rule tuples of their selection (stage 1, stage 2, groups)
+        self._by_bits: dict[int, tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[tuple[str, tuple[Rule, ...]], ...]]] = {}
+        #: one tuple per stage's rules (by their ids), and the entitlement groups of each stage-2 tuple (by its id)
+        self._stages: dict[tuple[str, ...], tuple[Rule, ...]] = {}
+        self._groups_of: dict[int, tuple[tuple[str, tuple[Rule, ...]], ...]] = {}
         self._boundaries = self.rulebase.boundaries()
         self._texts = TextCache(self.rulebase)
         schema = self.rulebase.schema
@@ -102,29 +103,40 @@ class Engine:
 
     def selection(self, province: Optional[str], day: dt.date) -> Selection:
         """The rules in force (cached per province and per period between validity boundaries)."""
-        key = (province, bisect.bisect_right(self._boundaries, day))
+        period = bisect.bisect_right(self._boundaries, day)
+        key = (province, period)
         found = self._selections.get(key)
         if found is None:
-            named = province in self._named
-            # a province no rule names has the same rules in force as any other such province (national ones)
-            unnamed = None if named else self._selections.get((_UNNAMED, key[1]))
-            if unnamed is not None:
-                found = Selection(province, False, unnamed.stage1, unnamed.stage2, unnamed.groups)
-                self._selections[key] = found
-                return found
-            found = self.rulebase.select(province, day)
-            # the same rules in force elsewhere or on another period (every uncovered province, the periods between
-            # boundaries of other provinces): share the rule tuples, so that what is compiled and planned per tuple
-            # (found by identity) is done once
-            same = (tuple(r.id for r in found.stage1), tuple(r.id for r in found.stage2))
-            with self._lock:
-                first = self._same_rules.setdefault(same, found)
-            if first is not found:
-                found = Selection(found.province, found.covered, first.stage1, first.stage2, first.groups)
-            self._selections[key] = found
-            if not named:
-                self._selections.setdefault((_UNNAMED, key[1]), found)
+            found = self._selections[key] = self._select(province, day, period)
         return found
+
+    def _select(self, province: Optional[str], day: dt.date, period: int) -> Selection:
+        """``rulebase.select(province, day)``, its rule tuples shared with every selection of the same rules.
+
+        Which rules are in force is one bit per rule: the rules valid in the period (``valid_on`` does not change
+        between two validity boundaries) and the rules placed in the province; their intersection names the rules
+        ``RuleBase.select`` keeps, so selections with the same bits share one selection's tuples (and what is
+        compiled and planned for them, found by identity), made once by ``RuleBase.select`` itself. Each stage is
+        shared on its own: other provinces on other days often have the same classification rules."""
+        in_force = self._period_bits.get(period)
+        if in_force is None:
+            in_force = self._period_bits[period] = _bits(r.valid_on(day) for r in self.rulebase.rules)
+        placed = self._province_bits.get(province)
+        if placed is None:
+            placed = self._province_bits[province] = _bits(
+                (r.jurisdiction.province is None or r.jurisdiction.province == province)
+                and province not in r.jurisdiction.excludes for r in self.rulebase.rules)
+        bits = in_force & placed
+        shared = self._by_bits.get(bits)
+        if shared is None:
+            made = self.rulebase.select(province, day)
+            with self._lock:
+                stage1 = self._stages.setdefault(tuple(r.id for r in made.stage1), made.stage1)
+                stage2 = self._stages.setdefault(tuple(r.id for r in made.stage2), made.stage2)
+                # the groups are a function of the stage-2 rules: those of the selection that made the tuple
+                groups = self._groups_of.setdefault(id(stage2), made.groups)
+                shared = self._by_bits.setdefault(bits, (stage1, stage2, groups))
+        return Selection(province, province in self.rulebase.covered, *shared)
 
     # -- compiled rule sets -------------------------------------------------------------------
     def _compiled_for(self, rules: Sequence[Rule]) -> Any:
@@ -223,11 +235,16 @@ class Engine:
         selection = self.selection(province, day)
         facts = self.facts_of(worker, places)
         truths1 = self.run_rules(selection.stage1, facts)
-        derived = derive(selection.stage1, truths1, facts, self.rulebase.schema)
+        derived, seen = derive_seen(selection.stage1, truths1, facts, self.rulebase.schema)
         facts2 = with_derived(facts, derived)
         truths2 = self.run_rules(selection.stage2, facts2)
         return Builder(self.rulebase, lang, day, places, selection, facts2, derived, truths1, truths2,
-                       self.backend_name, self._texts).build(explain)
+                       self.backend_name, self._texts, keep=seen).build(explain)
+
+
+def _bits(flags: Iterable[bool]) -> int:
+    """The flags as one integer, flag i as bit i."""
+    return int("".join("1" if flag else "0" for flag in flags)[::-1] or "0", 2)
 
 
 def _has_prefectures(province: str, rulebase: RuleBase) -> bool:

@@ -38,9 +38,10 @@ def rank_questions(
     ranked = known.rankings.get(key)
     if ranked is None:
         ranked = tuple(_rank(rb, known, lang, classification, entitlements, work_place_unknown))
-        if len(known.rankings) >= _RANKINGS_LIMIT:
-            known.rankings.clear()
-        known.rankings[key] = ranked
+        if known.admit_ranking.admit(key):  # kept on its second sighting (most keys are met once)
+            if len(known.rankings) >= _RANKINGS_LIMIT:
+                known.rankings.clear()
+            known.rankings[key] = ranked
     return list(ranked)
 
 
@@ -93,6 +94,7 @@ class _Known:
         #: the ranked questions per (lang, work place unknown, classification needs, pending entitlements)
         self.rankings: dict[tuple[str, bool, tuple[str, ...], Hashable], tuple[Question, ...]] = {}
         self.admit = Doorkeeper()
+        self.admit_ranking = Doorkeeper()
 
 
 _RANKINGS_LIMIT = 1 << 14

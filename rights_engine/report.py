@@ -34,6 +34,11 @@ _RELATION = {
                       "protections listed below."),
     "undetermined": N_("The facts given cannot yet say whether you are in a labour relation."),
 }
+#: a worker who draws a pension, before 法释〔2025〕12号 repealed 法释〔2020〕26号 第三十二条第一款 (spc-2020-26.yaml)
+_PENSIONER_RULE = "cls.category.pensioner"
+_RELATION_PENSIONER = N_("You draw a pension, so a dispute with the company that takes you on is handled as a civil "
+                         "(劳务) relation, not as a labour relation, whatever the work is like: civil law applies, plus "
+                         "the protections listed below.")
 _CERTAINTY = {
     "settled": N_("How sure: settled — on the facts you gave, no unknown fact could change this; if the other side "
                   "disputes it, labour arbitration or a court decides."),
@@ -99,6 +104,8 @@ def relationship(c: Classification, lang: str, unsettled: bool = False) -> str:
     employer = _(_EMPLOYER[c.employer], lang) if c.employer else _("the company", lang)
     if unsettled and c.category == "labor_relation":
         return _(_RELATION_UNSETTLED, lang, employer=employer)
+    if c.category == "civil_relation" and any(r.rule_id == _PENSIONER_RULE for r in c.reasons):
+        return _(_RELATION_PENSIONER, lang)  # civil because of the pension, not because the work is self-employed
     return _(_RELATION[c.category], lang, employer=employer)
 
 
@@ -202,13 +209,19 @@ def first_steps(result: Result, lang: str) -> list[Step]:
     limit), then the money and insurance owed."""
     steps: list[Step] = []
     titles = {e.id: e.title for e in result.entitlements}
+    sure = {e.id for e in result.entitlements if e.status == "applies"}
     name = PartyNames()
     for p in result.problems[:2]:
-        rights = sep(lang).join(titles[i] for i in p.entitlements if i in titles)
+        # the rights that apply first; a pending or disputed one is named as not certain, never beside them as if sure
+        rights = sep(lang).join(titles[i] for i in p.entitlements if i in sure)
+        unsure = sep(lang).join(titles[i] for i in p.entitlements if i in titles and i not in sure)
         where = sep(lang).join(name(ch) for ch in p.channels[:3])
         text = (_("Rights that address it: {rights}.", lang, rights=rights) if rights else
+                "" if unsure else
                 _("No rule here speaks to this problem directly: see the relationship above and the steps below.",
                   lang))
+        if unsure:
+            text = (text + " " if text else "") + _("Not certain yet (see below): {rights}.", lang, rights=unsure)
         steps.append(Step(p.label[:1].upper() + p.label[1:], text, where))
     by_id = {e.id: e for e in result.entitlements if e.status == "applies"}
     # a civil relation's own way first: the court and its three years, before arbitration (which can only confirm a

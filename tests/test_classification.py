@@ -155,8 +155,8 @@ def test_the_middle_category_and_guiding_case_237_are_dated(engine: Engine) -> N
 
 
 def test_a_minimum_met_at_hours_the_worker_chooses_is_a_quota_not_a_schedule(engine: Engine) -> None:
-    """A minimum online time weighs 3 as the company's control of the time, but only 1 where the worker says he decides
-    his own hours (the court in js-streamer-guaranteed-base; 指导性案例239号): the minimum is then a workload quota."""
+    """A minimum online time whose timing is not stated weighs 2, but only 1 where the worker says he decides his own
+    hours (the court in js-streamer-guaranteed-base; 指导性案例239号): the minimum is then a workload quota."""
     quota = engine.evaluate({**RIDER, "must_be_online_min_hours": True, "sets_own_hours": True}).classification
     ids = [r.rule_id for r in quota.reasons]
     assert "cls.factor.online_quota_own_hours" in ids and "cls.factor.online_minimum" not in ids
@@ -171,6 +171,23 @@ def test_a_minimum_met_at_hours_the_worker_chooses_is_a_quota_not_a_schedule(eng
     gate = {**RIDER, "platform_manages_work": True, "can_refuse_orders": False, "must_be_online_min_hours": True}
     assert engine.evaluate({**gate, "sets_own_hours": None}).classification.certainty == "settled"
     assert engine.evaluate({**gate, "sets_own_hours": True}).classification.certainty != "settled"
+
+
+def test_a_bare_minimum_does_not_outweigh_the_freedom_to_refuse_orders(engine: Engine) -> None:
+    """A minimum online time whose timing is not stated (+2) no longer balances the freedom to refuse orders (−3): the
+    decisions read with such a minimum and no management or company-set hours found no labour relation
+    (rider-xin-lepao-incentive, henan-streamer-mao-guarantee-hours; with own slots js-streamer-guaranteed-base and
+    zhejiang-streamer-lei-hours-quota-own-slots). The answer stays `likely`: the company setting the hours (+3) or
+    managing the work (+3) reopens it, and both together make a labour relation."""
+    free = {**RIDER, "can_refuse_orders": True, "must_be_online_min_hours": True}
+    c = engine.evaluate(free, lang="en").classification
+    assert c.category == "civil_relation" and c.certainty == "likely"
+    assert {"platform_manages_work", "sets_own_hours"} <= set(c.needs[:3])
+    assert engine.evaluate({**free, "sets_own_hours": False}).classification.category != "civil_relation"
+    assert engine.evaluate({**free, "sets_own_hours": False, "platform_manages_work": True}
+                           ).classification.category == "labor_relation"
+    # a bare minimum alone is still no fact of own control: open, never civil
+    assert engine.evaluate({**RIDER, "must_be_online_min_hours": True}).classification.category == "undetermined"
 
 
 def test_supporting_facts_alone_never_make_a_labour_relation(engine: Engine) -> None:
