@@ -108,6 +108,9 @@ class Outcome:
         return not self.failures
 
 
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none", "date"})
+
+
 def load_cases(path: Union[str, Path]) -> CaseFile:
     path = Path(path)
     try:
@@ -119,17 +122,30 @@ def load_cases(path: Union[str, Path]) -> CaseFile:
     try:
         return CaseFile.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        found: dict[str, list[str]] = {}
         for err in exc.errors(include_url=False, include_input=False):
-            loc = err.get("loc", ())
+            # pydantic's own steps in a location (a union's branch: 'str', 'function-after[…]') are not keys a
+            # lawyer wrote: dropped, so both branches of a union speak of the same place
+            loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and (p in _TYPE_TAGS or "[" in p)))
             where = ".".join(str(p) for p in loc)
             if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int) and isinstance(data, dict):
                 try:
                     where = f"case {data['cases'][loc[1]].get('name', loc[1] + 1)!r}: " + ".".join(str(p) for p in loc[2:])
                 except (KeyError, IndexError, TypeError, AttributeError):
-                    pass
-            message = "unknown key (a typo?)" if err.get("type") == "extra_forbidden" else err.get("msg")
-            problems.append(f"{where}: {message}")
+                    where = f"case {loc[1] + 1}" + "".join(f".{p}" for p in loc[2:])
+            kind = err.get("type")
+            if kind == "extra_forbidden":
+                message = "unknown key (a typo?)"
+            elif kind in ("model_type", "model_attributes_type", "dict_type"):
+                message = "must be a mapping of keys (name:, profile:, expect: …), not a single value"
+            else:
+                message = str(err.get("msg", "")).removeprefix("Value error, ")
+            found.setdefault(where, []).append(message if kind != "value_error" else "!" + message)
+        problems = []
+        for where, messages in found.items():
+            # a union's branches: the branch that says what is wrong (a value error) speaks, not 'should be a string'
+            chosen = [m[1:] for m in messages if m.startswith("!")] or messages
+            problems.append(f"{where}: " + " or ".join(dict.fromkeys(chosen)))
         raise CaseFileError(f"{path}: " + "; ".join(problems)) from None
 
 

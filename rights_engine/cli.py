@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 from . import __version__
 from ._allocator import keep_freed_pages
-from .profile import ProfileError
+from .profile import ProfileError, no_duplicate_keys
 
 EXIT_OK, EXIT_RULEBASE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 MAX_PROFILE_BYTES = 1_000_000
@@ -90,7 +90,7 @@ def open_regular_file(path: str) -> io.BufferedReader:
         raise
 
 
-def _read_profile(path: str) -> Any:
+def _read_profile(path: str, lang: str = "zh") -> Any:
     try:
         if path == "-":
             raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)
@@ -102,13 +102,34 @@ def _read_profile(path: str) -> Any:
     if len(raw) > MAX_PROFILE_BYTES:
         raise InputError(f"{path}: the profile is larger than {MAX_PROFILE_BYTES} bytes")
     try:  # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark
-        return json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise InputError(f"{path}: not valid JSON ({type(exc).__name__})") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (save the profile as UTF-8)") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=no_duplicate_keys(lang))
+    except ProfileError:
+        raise  # a key given twice: named like every other field error
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise InputError(f"{path}: not valid JSON ({_json_problem(exc)})") from None
+
+
+def _json_problem(exc: BaseException) -> str:
+    """Where and what, never the text: the position of a syntax error, else what was refused."""
+    if isinstance(exc, json.JSONDecodeError):  # its msg is the parser's own words ("Expecting value"), no input
+        return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, _ConstantError):
+        return "NaN and Infinity are not JSON"
+    return "a number too long"
+
+
+class _ConstantError(ValueError):
+    """NaN, Infinity or -Infinity in a profile."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
+    raise _ConstantError(f"{name} is not allowed")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -323,7 +344,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .engine import Engine
     from .report import render_text
 
-    data = _read_profile(args.profile)
+    data = _read_profile(args.profile, args.lang)
     engine = Engine(backend=args.backend)
     result = engine.evaluate(data, as_of=args.as_of, lang=args.lang, explain=args.explain)
     if args.format == "json":
@@ -337,7 +358,7 @@ def _interview(args: argparse.Namespace) -> int:
     from . import interview
     from .engine import Engine
 
-    start = _read_profile(args.profile) if args.profile else None
+    start = _read_profile(args.profile, args.lang) if args.profile else None
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     return interview.main(Engine(), args.lang, sys.stdin, sys.stdout, start=start, as_of=args.as_of,

@@ -268,9 +268,26 @@ def profile_from_form(form: Mapping[str, Sequence[str]]) -> dict[str, Value]:
             profile[name] = list(dict.fromkeys(chosen))
         elif kind == "bool" and values[-1] in ("true", "false"):
             profile[name] = values[-1] == "true"
+        elif kind == "date":
+            profile[name] = iso_day(values[-1])
         else:
             profile[name] = values[-1]
     return profile
+
+
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def iso_day(text: str) -> str:
+    """A day as a person types it — 2024-7-1, 2024/07/01, 2024.7.1, 2024年7月1日, full-width digits — written
+    2024-07-01; anything else as typed (the profile's validation then names it). Whether the day exists
+    (2023-02-29) is left to that validation too."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    found = _DAY.fullmatch(plain)
+    if not found:
+        return plain
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def form_from_profile(profile: Mapping[str, object]) -> dict[str, list[str]]:
@@ -300,7 +317,8 @@ def is_stop(text: str) -> bool:
 
 
 def parse_answer(field: Field, text: str, lang: str) -> Union[Value, Unknown]:
-    """Read a typed answer to ``field``: a choice's number, code or label; yes/no; a number; a place.
+    """Read a typed answer to ``field``: a choice's number, code, label or a part of one label only; yes/no; a
+    number; a place.
 
     Returns :data:`UNKNOWN` for a blank or "don't know" answer; raises :class:`AnswerError`.
     """
@@ -343,7 +361,7 @@ def parse_answer(field: Field, text: str, lang: str) -> Union[Value, Unknown]:
         return number
     if field.kind == "date":
         try:
-            return dt.date.fromisoformat(unicodedata.normalize("NFKC", text).strip()).isoformat()
+            return dt.date.fromisoformat(iso_day(text).strip()).isoformat()
         except ValueError:
             raise AnswerError(_("Please answer with a date such as 2024-07-15.", lang)) from None
     return unicodedata.normalize("NFKC", text).strip()
@@ -361,7 +379,9 @@ def _choice(field: Field, key: str) -> Union[Choice, Unknown, None]:
     for choice in choices:
         if key in (words(choice.value), words(choice.label)):
             return choice
-    return None
+    # a part of one label only: 外卖 for 外卖／网约配送员 (合同 stands in three labels: not guessed)
+    partial = [choice for choice in choices if len(key) >= 2 and key in words(choice.label)]
+    return partial[0] if len(partial) == 1 else None
 
 
 def numbered(field: Field, lang: str) -> Iterable[str]:

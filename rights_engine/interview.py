@@ -9,15 +9,18 @@ exit code is 0. Works with piped input: the answers read are echoed so that the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Optional, TextIO
 
 from .i18n import _
 from .intake import UNKNOWN, AnswerError, Intake, is_stop, numbered, parse_answer
+from .places import romanised
 from .profile import ProfileError, WorkerProfile
 from .questions import ask_order
 from .report import render_text
 from .result import Question, Result
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: Tries at one question before its answer is taken as unknown.
 MAX_TRIES = 3
 
@@ -94,8 +97,10 @@ class Interview:
             self.say(f"    {line}")
         if field.kind == "multi":
             self.say("    " + _("0) none of these. Several answers: separate the numbers with commas.", lang))
+        elif field.kind == "place" and field.name.endswith("_province"):
+            self.say("    " + _("Type the province, e.g. 湖南省 or Hunan; press Enter if not known.", lang))
         elif field.kind == "place":
-            self.say("    " + _("Type the name, e.g. 湖南省 or 长沙市; press Enter if not known.", lang))
+            self.say("    " + _("Type the city or prefecture, e.g. 长沙市 or Changsha; press Enter if not known.", lang))
         elif field.kind in ("number", "integer"):
             self.say("    " + _("Type a number; press Enter if not known.", lang))
         self.asked.add(field.name)
@@ -109,6 +114,8 @@ class Interview:
             if value is UNKNOWN:
                 self.say("  → " + _("not known", lang))
                 return
+            if field.kind == "place" and isinstance(value, str):
+                value = self._place_in_chinese(field.name, value)
             candidate = {**self.answers, field.name: value}
             try:
                 self.evaluate(candidate)
@@ -120,6 +127,17 @@ class Interview:
             return
         self.say("  → " + _("Taken as not known.", lang))
 
+    def _place_in_chinese(self, name: str, typed: str) -> str:
+        """A place typed in pinyin or English that means one place only ("Hunan", "changsha") is taken as its
+        Chinese name, and the name is shown; anything else is left as typed (the rule base's errors then say why)."""
+        is_city = name.endswith("_city")
+        province = self.answers.get(name.replace("_city", "_province")) if is_city else None
+        found = romanised(typed, province if isinstance(province, str) else None, city=is_city)
+        if len(found) != 1:
+            return typed
+        self.say(f"  → {found[0]}")
+        return found[0]
+
     def read(self) -> str:
         self.stdout.write("> ")
         self.stdout.flush()
@@ -127,8 +145,8 @@ class Interview:
         if line == "":  # end of input
             raise _Stop
         text = line.rstrip("\r\n")
-        if self.echo:
-            self.say(text)
+        if self.echo:  # control characters (a terminal escape in a piped file) are shown, not obeyed
+            self.say(_CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text))
         if is_stop(text):
             raise _Stop
         return text

@@ -50,8 +50,23 @@ class Place:
     prefecture: str | None  # the prefecture-level division; None for a province alone or a 直辖市
 
 
+#: Traditional characters of the province-level names, of the prefectures (and a few counties) of the provinces
+#: with rules of their own, and of common big cities, with their simplified forms (長沙 → 长沙, 雲南 → 云南). Only
+#: characters that never stand in a simplified name are listed (not 乾, 咸, 藏).
+_TRADITIONAL = str.maketrans(
+    "內遼寧龍蘇東廣貴雲陝肅維爾門臺灣區慶壯別縣漢黃陽荊岡隨潛農長張懷婁麗臨滄紅雙納頗硯"
+    "廈蘭鄭濟瀋連寶烏魯齊濱錫溫紹興華開銀萬島鎮鄉",
+    "内辽宁龙苏东广贵云陕肃维尔门台湾区庆壮别县汉黄阳荆冈随潜农长张怀娄丽临沧红双纳颇砚"
+    "厦兰郑济沈连宝乌鲁齐滨锡温绍兴华开银万岛镇乡",
+)
+
+
 def _clean(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    """The name as looked up: NFKC (full-width letters), without white space, without the invisible characters
+    that copying from a chat or a web page brings along (zero-width spaces and joiners, the byte-order mark,
+    bidirectional controls: Unicode category Cf), in simplified characters."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", name) if unicodedata.category(ch) != "Cf")
+    return re.sub(r"\s+", "", text).translate(_TRADITIONAL)
 
 
 def _short_forms(name: str) -> set[str]:
@@ -122,13 +137,18 @@ def resolve(province: str | None, city: str | None) -> Place | None:
 
     A province name in the city field is never read as a same-named county elsewhere (河南 is not 青海省河南蒙古族
     自治县): it resolves only to a place of that province (吉林 → 吉林省吉林市; 北京 → 北京市), else it is a
-    ``province_in_city`` error.
+    ``province_in_city`` error. A city written after its province (湖南省长沙市, 湖南长沙) is read as that city.
     """
     prov = resolve_province(province) if province else None
     if not city:
         return Place(prov, None) if prov else None
     key = _clean(city)
     index = _index()
+    if key not in index.places and key not in index.provinces:  # the province written before the city: 湖南省长沙市
+        for form, named in index.provinces.items():
+            if len(form) >= 2 and key.startswith(form) and key[len(form):] in index.places and prov in (None, named):
+                key, prov = key[len(form):], named
+                break
     as_province = index.provinces.get(key)
     candidates = index.places.get(key, [])
     if prov:
@@ -176,9 +196,13 @@ def _pinyin_table() -> dict[str, list[list[str]]]:
 
 def _hints(key: str, provinces: bool, within: str | None = None) -> tuple[str, ...]:
     """The Chinese names of a name typed in Latin letters ("Hunan" → 湖南省): provinces, or prefectures
-    ("Changsha" → 长沙市; with its province when two provinces have one of that name). Empty for anything else."""
-    if not key or not key.isascii():
+    ("Changsha" → 长沙市; with its province when two provinces have one of that name). A Chinese name in the wrong
+    place: a city in the province field names its province (长沙市 → 湖南省; 湖南省长沙市 → 湖南省), a city of another
+    province names it with that province (武汉 given 湖南省 → 湖北省武汉市)."""
+    if not key:
         return ()
+    if not key.isascii():
+        return _chinese_hints(key, provinces, within)
     found = _pinyin_table().get(pinyin_key(key), [])
     if provinces:
         return tuple(dict.fromkeys(prov for prov, prefecture in found if not prefecture))
@@ -187,6 +211,34 @@ def _hints(key: str, provinces: bool, within: str | None = None) -> tuple[str, .
         return tuple(dict.fromkeys(prov for prov, prefecture in found if not prefecture and within is None))
     several = len({prov for prov, _ in places}) > 1
     return tuple(dict.fromkeys(f"{prov}{prefecture}" if several else prefecture for prov, prefecture in places))
+
+
+def romanised(name: str, province: str | None = None, *, city: bool) -> tuple[str, ...]:
+    """The Chinese names a place typed in pinyin or English may mean ("Hunan" → 湖南省; "Changsha" → 长沙市, within
+    ``province`` when it is given and known): what an interactive caller may offer or, when there is one, take.
+    Empty for a name that is not in Latin letters or not known."""
+    key = _clean(name)
+    if not key or not key.isascii():
+        return ()
+    within = None
+    if province:
+        try:
+            within = resolve_province(province)
+        except PlaceError:
+            within = None
+    return _hints(key, provinces=not city, within=within)
+
+
+def _chinese_hints(key: str, provinces: bool, within: str | None) -> tuple[str, ...]:
+    index = _index()
+    if provinces:
+        found = [c.province for c in index.places.get(key, [])]
+        if not found:  # a province and its city in one: 湖南省长沙市, 湖南长沙
+            found = [prov for form, prov in index.provinces.items() if len(form) >= 2 and key.startswith(form)
+                     and any(c.province == prov for c in index.places.get(key[len(form):], []))]
+        return tuple(dict.fromkeys(found))[:4]
+    elsewhere = [c for c in index.places.get(key, []) if within is not None and c.province != within]
+    return tuple(dict.fromkeys(f"{c.province}{c.prefecture or ''}" for c in elsewhere))[:4]
 
 
 def province_names() -> list[str]:

@@ -225,6 +225,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "ambiguous_city": ("城市名称不唯一，请同时填写省份", "the city name is ambiguous; give the province too"),
     "province_in_city": ("这是省级名称，请填在省份一栏", "this is a province name: give it as the province"),
     "invalid": ("取值无效", "invalid value"),
+    "duplicate_key": ("同一项填写了两次（只能填一次）", "given twice (give each field once)"),
     "bad_lang": ("语言应为 zh 或 en", "language must be zh or en"),
 }
 
@@ -352,6 +353,23 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "profile"
 
 
+def no_duplicate_keys(lang: str = "zh") -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An ``object_pairs_hook`` for ``json.loads`` that refuses a key given twice (``{"work_province": "湖南省",
+    "work_province": "云南省"}``): JSON parsers disagree on which one wins, so neither is guessed. Raises
+    :class:`ProfileError` naming the key (when it is shaped like a field name; never its values)."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        if len(data) != len(pairs):
+            keys = [k for k, _ in pairs]
+            twice = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
+            raise ProfileError([FieldError(_field_name((k,)), "duplicate_key", message("duplicate_key", lang))
+                                for k in twice])
+        return data
+
+    return hook
+
+
 def _field_errors(exc: ValidationError, lang: str) -> list[FieldError]:
     errors = []
     for err in exc.errors(include_input=False, include_url=False):
@@ -360,9 +378,52 @@ def _field_errors(exc: ValidationError, lang: str) -> list[FieldError]:
         name = _field_name(loc)
         if name == UNRECOGNISED_KEY:
             code = "extra_forbidden"
-        text = allowed_message(str(loc[0]), lang) if code in ("literal_error", "enum") and loc else message(code, lang)
+        text = field_message(str(loc[0]), code, lang) if loc else message(code, lang)
+        if code == "extra_forbidden" and name != UNRECOGNISED_KEY and len(loc) == 1:
+            text += _field_hint(name, lang)
         errors.append(FieldError(name, code, text))
     return errors
+
+
+#: The limit of a value that is too small, too large or too long, from the model's field (never from the input):
+#: code -> (the constraint's attribute, zh, en).
+_BOUNDS = {
+    "greater_than_equal": ("ge", "（最小为 {}）", " (at least {})"),
+    "less_than_equal": ("le", "（最大为 {}）", " (at most {})"),
+    "string_too_long": ("max_length", "（最多 {} 个字）", " (at most {} characters)"),
+    "too_long": ("max_length", "（最多 {} 项）", " (at most {} items)"),
+}
+
+
+def field_message(field: str, code: str, lang: str) -> str:
+    """The message of ``code`` in ``field`` (``problems.0``: an item of ``problems``): a value outside an enum's
+    domain lists the allowed values; a value out of range or too long says the limit (``is too large (at most
+    24)``); other codes have one message each. ``ProfileError`` and the batch's errors word them here."""
+    name = field.split(".")[0]
+    if code in ("literal_error", "enum"):
+        return allowed_message(name, lang)
+    text = message(code, lang)
+    attribute, zh, en = _BOUNDS.get(code, ("", "", ""))
+    info = WorkerProfile.model_fields.get(name)
+    if attribute and info is not None:
+        for constraint in info.metadata:
+            limit = getattr(constraint, attribute, None)
+            if isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                return text + (zh if lang == "zh" else en).format(f"{limit:g}")
+    return text
+
+
+def _field_hint(key: str, lang: str) -> str:
+    """"; did you mean: work_province?" for a key close to a field name (a typo, another case, camelCase); the
+    name shown is the field's, from the model."""
+    import difflib
+
+    fields = list(WorkerProfile.model_fields)
+    folded = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_").replace(" ", "_")
+    close = [folded] if folded in fields else difflib.get_close_matches(folded, fields, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    return f"；是否指：{close[0]}？" if lang == "zh" else f"; did you mean: {close[0]}?"
 
 
 def _code(error: Mapping[str, Any]) -> str:

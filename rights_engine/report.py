@@ -473,25 +473,43 @@ def failed_text(field_name: str, truth: str, lang: str) -> str:
 
 
 def not_granted_once(result: Result) -> list[tuple[NotGranted, tuple[tuple[str, str], ...]]]:
-    """Each entitlement not granted with the (field, truth) pairs that failed, a (title, failures) pair shown once."""
-    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
-    out: list[tuple[NotGranted, tuple[tuple[str, str], ...]]] = []
+    """Each entitlement not granted, once, with the (field, truth) pairs that failed.
+
+    An entitlement two rules could grant (say a provincial clause and a national one) is not granted when both fail:
+    it is shown once, with the failures of both and the citations of both, not once per rule."""
+    order: list[str] = []
+    firsts: dict[str, NotGranted] = {}
+    fails: dict[str, dict[tuple[str, str], None]] = {}
+    cites: dict[str, dict[str, Citation]] = {}
+    notes: dict[str, dict[str, None]] = {}
     for n in result.not_granted or ():
-        failed: tuple[tuple[str, str], ...] = tuple(dict.fromkeys((f.field, str(f.truth)) for f in n.failed))
-        if (n.title, failed) not in seen:
-            seen.add((n.title, failed))
-            out.append((n, failed))
+        if n.title not in firsts:
+            order.append(n.title)
+            firsts[n.title], fails[n.title], cites[n.title], notes[n.title] = n, {}, {}, {}
+        fails[n.title].update(dict.fromkeys((f.field, str(f.truth)) for f in n.failed))
+        for c in n.citations:
+            cites[n.title].setdefault(c.model_dump_json(), c)
+        if n.note and not n.failed:
+            notes[n.title][n.note] = None
+    out: list[tuple[NotGranted, tuple[tuple[str, str], ...]]] = []
+    for title in order:
+        n = firsts[title]
+        merged = list(cites[title].values())
+        note = " ".join(notes[title]) or None
+        if merged != list(n.citations) or note != n.note:
+            n = n.model_copy(update={"citations": merged, "note": note})
+        out.append((n, tuple(fails[title])))
     return out
 
 
 def not_granted_reasons(n: NotGranted, failed: tuple[tuple[str, str], ...], lang: str) -> list[str]:
     """Why ``n`` was not granted, in words: each failed condition, or the exception that withdrew it."""
-    reasons = [failed_text(f, t, lang) for f, t in failed]
-    return reasons or ([n.note] if n.note else [])
+    return [failed_text(f, t, lang) for f, t in failed] + ([n.note] if n.note else [])
 
 
 def not_granted_lines(result: Result, lang: str) -> list[str]:
-    return [f"{n.title}: " + "; ".join(not_granted_reasons(n, failed, lang))
+    sep = "；" if lang.startswith("zh") else "; "
+    return [f"{n.title}: " + sep.join(not_granted_reasons(n, failed, lang))
             for n, failed in not_granted_once(result)]
 
 

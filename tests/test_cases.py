@@ -116,6 +116,7 @@ def test_a_refused_profile_is_a_failure_unless_expected(tmp_path: Path) -> None:
     ("cases:\n  - name: x\n    profile: {}\n    expect: {citations: {include: [{}]}}\n", ["at least one of"]),
     ("cases: []\n", ["cases"]),
     ("cases: [unclosed\n", ["not valid YAML"]),
+    ("cases: [1]\n", ["case 1: must be a mapping of keys"]),  # not pydantic's 'instance of Case'
 ])
 def test_a_malformed_case_file_is_bad_input(tmp_path: Path, content: str, expected: list[str]) -> None:
     path = tmp_path / "bad.yaml"
@@ -123,6 +124,7 @@ def test_a_malformed_case_file_is_bad_input(tmp_path: Path, content: str, expect
     code, out, err = _cli("test", str(path))
     assert code == 2 and not out and err.startswith("error: ") and "bad.yaml" in err
     assert all(part in err for part in expected), err
+    assert "instance of" not in err and "Input should" not in err
 
 
 def test_a_missing_case_file(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def _check(raw: bytes, code: int, out: str, err: str, fmt: str) -> None:
     if _parses(raw) is NotImplemented or len(raw) > MAX_PROFILE_BYTES:
         assert err.startswith("error: "), err[:300]
         return
-    if err.startswith("error: ") and "(RecursionError)" in err:
+    if err.startswith("error: ") and "(nested too deeply)" in err:
         return  # nested close to the recursion limit: whether json parses it depends on the stack depth at the call
     errors = json.loads(err)["errors"]
     assert errors and all(e["field"] and e["code"] and e["message"] for e in errors), errors
@@ -167,7 +167,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", [b'{"age": true}', b'{"daily_hours": 1e999}', b'{"age": 1' + b"0" * 5000 + b"}",
-                                    b'{"as_of": "0001-01-01"}', b'{"work_province": "\\u202e\\u6e56\\u5357"}'])
+                                    b'{"as_of": "0001-01-01"}', b'{"work_province": "\\u202e\\u6e56\\u5357\\u7701\\u7701"}'])
 def test_known_traps_exit_2(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "p.json"
     path.write_bytes(content)

@@ -120,6 +120,41 @@ def test_the_place_then_its_city_then_occupation_and_engagement_come_first(engin
     assert interview.answers["work_city"] == city and interview.answers["occupation"] == "delivery_rider"
 
 
+def test_the_place_questions_each_give_an_example_of_their_own_level(engine: Engine) -> None:
+    out = io.StringIO()
+    Interview(engine, "zh", io.StringIO("湖南\n"), out).run()
+    lines = out.getvalue().splitlines()
+    province_hint = lines[lines.index("[1] 你在哪个省份工作（就业地）？") + 1]
+    city_hint = lines[lines.index("[2] 你在哪个城市（地级市或自治州）工作？") + 1]
+    assert "湖南省" in province_hint and "长沙市" not in province_hint  # not a city as the example of a province
+    assert "长沙市" in city_hint and "湖南省" not in city_hint
+
+
+def test_a_place_typed_in_pinyin_that_means_one_place_is_taken_in_chinese(engine: Engine) -> None:
+    """(review 2026-12-01) in the English interview a volunteer who cannot type Chinese was stuck at the first
+    question: "Hunan" was refused with "did you mean: 湖南省?"."""
+    out = io.StringIO()
+    interview = Interview(engine, "en", io.StringIO("hunan\nChangsha\n"), out)
+    interview.run()
+    assert interview.answers["work_province"] == "湖南省" and interview.answers["work_city"] == "长沙市"
+    assert "  → 湖南省" in out.getvalue() and "  → 长沙市" in out.getvalue()
+
+
+def test_a_pinyin_name_of_two_places_is_not_guessed(engine: Engine) -> None:
+    out = io.StringIO()
+    interview = Interview(engine, "en", io.StringIO("Shanxi\n"), out)
+    interview.run()
+    assert "work_province" not in interview.answers
+    assert "山西省" in out.getvalue() and "陕西省" in out.getvalue()  # both offered, neither taken
+
+
+def test_a_piped_terminal_escape_is_shown_not_obeyed(engine: Engine) -> None:
+    out = io.StringIO()
+    Interview(engine, "en", io.StringIO("\x1b]0;pwned\x07\x1b[2J湖南\n"), out, echo=True).run()
+    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert "> \\x1b]0;pwned\\x07\\x1b[2J湖南" in out.getvalue()
+
+
 def test_no_city_question_where_no_rules_of_the_province_apply(engine: Engine) -> None:
     out = io.StringIO()
     Interview(engine, "zh", io.StringIO("北京市\n"), out).run()
@@ -168,6 +203,14 @@ def intake(engine: Engine) -> Intake:
     ("age", "zh", "３１岁", 31),
     ("work_province", "zh", " 湖南 ", "湖南"),
     ("as_of", "en", "2024-07-15", "2024-07-15"),
+    ("as_of", "zh", "2024年7月15日", "2024-07-15"),
+    ("as_of", "zh", "2024/7/5", "2024-07-05"),
+    # a part of one label only (review 2026-12-01)
+    ("occupation", "zh", "外卖", "delivery_rider"),
+    ("occupation", "zh", "主播", "live_streamer"),
+    ("occupation", "en", "streamer", "live_streamer"),
+    ("engagement", "zh", "个体工商户", "individual_business"),
+    ("problems", "zh", "押金、1", ["deposit"]),
 ])
 def test_parse_answer(intake: Intake, field: str, lang: str, text: str, value: Any) -> None:
     assert parse_answer(intake.field(field, lang), text, lang) == value
@@ -176,6 +219,8 @@ def test_parse_answer(intake: Intake, field: str, lang: str, text: str, value: A
 @pytest.mark.parametrize(("field", "text"), [
     ("gender", "9"), ("gender", "maybe"), ("problems", "1, 42"), ("daily_hours", "many"), ("age", "31.5"),
     ("as_of", "yesterday"),
+    ("engagement", "合同"),  # a part of three labels: not guessed
+    ("occupation", "外"),    # one character is too little to go on
 ])
 def test_parse_answer_errors(intake: Intake, field: str, text: str) -> None:
     with pytest.raises(AnswerError):

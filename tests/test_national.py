@@ -293,3 +293,18 @@ def test_a_note_two_rules_share_is_said_once(engine: Engine, lang: str) -> None:
     assert "56" in right.notes[0]
     for e in result.entitlements:
         assert not any(a != b and a in b for a in e.notes for b in e.notes), e.id
+
+
+@pytest.mark.parametrize(("province", "as_of"), [("湖南省", dt.date(2024, 7, 15)), ("北京市", dt.date(2026, 11, 30))])
+def test_a_forced_business_registration_is_answered_by_arbitration_on_the_facts(
+        engine: Engine, province: str, as_of: dt.date) -> None:
+    """A worker pressed to register as a 个体工商户, where no provincial clause forbids it on that day (Hunan's campaign
+    ended in 2022; Beijing has none), is pointed to arbitration to have the relation confirmed on the facts
+    (劳动争议调解仲裁法 第二条（一）), not told that no rule speaks to the problem."""
+    profile = {"work_province": province, "occupation": "delivery_rider", "engagement": "individual_business",
+               "problems": ["forced_individual_business"]}
+    result = engine.evaluate(profile, as_of=as_of, lang="zh")
+    [report] = [p for p in result.problems if p.problem == "forced_individual_business"]
+    assert "remedies.arbitration" in report.entitlements
+    assert any(c.clause == "第二条（一）" for c in report.citations)
+    assert {ch.id for ch in report.channels} >= {"arbitration"}

@@ -101,6 +101,42 @@ def test_an_unknown_name_gets_no_hint_and_no_echo() -> None:
     assert code == "unknown_province" and "did you mean" not in text and "Atlantis" not in text
 
 
+# -- names copied from a chat, typed in traditional characters, or in the wrong field (review 2026-12-01) ----------
+
+
+@pytest.mark.parametrize(("province", "city", "expected"), [
+    ("湖南省\u200b", "长沙市", ("湖南省", "长沙市")),            # a zero-width space copied from a chat
+    ("\ufeff湖南", "长\u200d沙", ("湖南省", "长沙市")),          # a byte-order mark, a zero-width joiner
+    ("湖南省", "\u202e长沙\u202c", ("湖南省", "长沙市")),        # bidirectional controls
+    ("湖南省", "長沙市", ("湖南省", "长沙市")),                   # traditional characters
+    ("雲南省", "臨滄", ("云南省", "临沧市")),
+    ("湖北", "武漢", ("湖北省", "武汉市")),
+    ("湖南省", "湖南省长沙市", ("湖南省", "长沙市")),             # the province written before the city
+    (None, "湖南长沙", ("湖南省", "长沙市")),
+    (None, "云南文山", ("云南省", "文山壮族苗族自治州")),
+])
+def test_names_as_they_are_pasted_resolve(province: str | None, city: str, expected: tuple[str, str]) -> None:
+    place = resolve(province, city)
+    assert place is not None and (place.province, place.prefecture) == expected
+
+
+def test_a_city_after_another_province_is_not_read_as_that_city() -> None:
+    with pytest.raises(PlaceError):
+        resolve("云南省", "湖南长沙")
+
+
+@pytest.mark.parametrize(("profile", "field", "hint"), [
+    ({"work_province": "长沙市"}, "work_province", "湖南省"),         # a city in the province field
+    ({"work_province": "湖南省长沙市"}, "work_province", "湖南省"),
+    ({"work_province": "湖南省", "work_city": "武汉"}, "work_city", "湖北省武汉市"),  # a city of another province
+])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_chinese_name_in_the_wrong_place_says_where_it_belongs(profile: dict[str, str], field: str, hint: str,
+                                                                 lang: str) -> None:
+    name, _, text = _only(_error(profile, lang))
+    assert name == field and hint in text
+
+
 # -- keys that are not text --------------------------------------------------------------------------------------
 
 
@@ -229,3 +265,33 @@ def test_the_pinyin_table_is_generated_from_the_place_data() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (root / "rights_engine" / "place_pinyin.json").read_text("utf-8") == module.render()
+
+
+# -- a value out of range says the limit (review 2026-12-01) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value", "zh", "en"), [
+    ("age", -1, "数值过小（最小为 0）", "is too small (at least 0)"),
+    ("age", 10**30, "数值过大（最大为 130）", "is too large (at most 130)"),
+    ("daily_hours", 25, "数值过大（最大为 24）", "is too large (at most 24)"),
+    ("weekly_hours", 200.5, "数值过大（最大为 168）", "is too large (at most 168)"),
+    ("work_city", "长" * 65, "文字过长（最多 64 个字）", "text is too long (at most 64 characters)"),
+    ("problems", ["deposit"] * 17, "列表过长（最多 16 项）", "list is too long (at most 16 items)"),
+])
+def test_a_value_out_of_range_says_the_limit(field: str, value: Any, zh: str, en: str) -> None:
+    for lang, expected in (("zh", zh), ("en", en)):
+        name, _, text = _only(_error({field: value}, lang))
+        assert name == field and text == expected
+
+
+@pytest.mark.parametrize(("key", "field"), [("work_provice", "work_province"), ("workProvince", "work_province"),
+                                            ("OCCUPATION", "occupation"), ("occupaton", "occupation")])
+def test_an_unknown_key_close_to_a_field_names_the_field(key: str, field: str) -> None:
+    for lang, hint in (("zh", f"是否指：{field}？"), ("en", f"did you mean: {field}?")):
+        name, code, text = _only(_error({key: "x"}, lang))
+        assert (name, code) == (key, "extra_forbidden") and text.endswith(hint)
+
+
+def test_an_unknown_key_far_from_every_field_gets_no_hint() -> None:
+    _, _, text = _only(_error({"colour": "blue"}, "en"))
+    assert text == "unknown field"

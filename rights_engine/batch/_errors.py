@@ -19,7 +19,7 @@ from typing import Optional
 
 import polars as pl
 
-from ..profile import FieldError, allowed_message, message
+from ..profile import FieldError, field_message
 from ._normalise import (
     DATE_TEXT,
     FIELDS,
@@ -181,7 +181,7 @@ def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang
 def _text(field: str, code: str, lang: str) -> str:
     """The message of ``code`` in ``field`` as ``ProfileError`` words it: a value outside an enum's domain lists the
     allowed values of its field; other codes have one message each."""
-    return allowed_message(field.split(".")[0], lang) if code in ("literal_error", "enum") else message(code, lang)
+    return field_message(field, code, lang)
 
 
 def _codes(bad: pl.DataFrame, f: Field, dtype: pl.DataType, lang: str) -> tuple[Optional[pl.DataFrame], pl.Series]:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, Field
 
 from ..i18n import LANGS, _
-from ..profile import ProfileError
+from ..profile import ProfileError, no_duplicate_keys
 from ..result import Result
 
 MAX_BODY = 64 * 1024
@@ -57,7 +57,10 @@ def _evaluate(engine: Any, query: str, body: bytes) -> tuple[int, dict[str, Any]
     if errors:
         return 400, {"errors": errors}
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant,
+                          object_pairs_hook=no_duplicate_keys(lang))
+    except ProfileError as exc:  # a key given twice: neither value is guessed
+        return 422, exc.as_dict()
     except (UnicodeDecodeError, ValueError, RecursionError):
         return 400, error_body("body", "json", _("The body is not valid JSON (UTF-8, no NaN or Infinity).", lang))
     try:

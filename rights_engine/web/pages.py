@@ -17,7 +17,7 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .. import report
-from ..i18n import _, format_date
+from ..i18n import _, format_date, place_name
 from ..intake import Field, Intake, field_label, unknown_label
 from ..places import province_names
 from ..profile import WorkerProfile
@@ -46,8 +46,22 @@ def environment(lang: str) -> Environment:
     env.globals.update(_=gettext, lang=lang, html_lang=HTML_LANG[lang], other_lang=OTHER_LANG[lang],
                        field_label=lambda name: field_label(name, lang), unknown=unknown_label(lang),
                        format_date=lambda day: format_date(day, lang), sep=report.sep(lang),
-                       party_label=lambda e: report.party_label(e, lang))
+                       party_label=lambda e: report.party_label(e, lang), place_label=_place_labeller(lang))
     return env
+
+
+def _place_labeller(lang: str) -> Any:
+    """The text of a place in the lists: the Chinese name in zh; in en "Hunan (湖南省)", "Changsha (长沙市)", so that
+    a volunteer reading English finds it (typing "Ch" jumps to it). The value sent stays the Chinese name."""
+
+    def label(province: str, city: Optional[str] = None) -> str:
+        if lang == "zh":
+            return city or province
+        if city is None or city == province:  # a province, or a 直辖市 listed as its own city
+            return place_name(province, None, lang)
+        return place_name(province, city, lang, short=True)
+
+    return label
 
 
 def render(lang: str, template: str, **values: Any) -> str:

@@ -15,7 +15,7 @@
     function limit() {
       var chosen = province.value;
       Array.prototype.forEach.call(city.querySelectorAll("optgroup"), function (group) {
-        var shown = !chosen || group.label === chosen;
+        var shown = !chosen || group.getAttribute("data-value") === chosen;
         group.hidden = !shown;
         group.disabled = !shown;
       });
