@@ -446,16 +446,16 @@ def test_an_error_in_an_evaluating_thread_is_raised_as_itself(tmp_path: Path, mo
     source = tmp_path / "in.csv"
     _many_block_csv(source, 6000)
     evaluator = shared_evaluator()
-    real = evaluator.evaluate_polars
+    real = evaluator.evaluate_chunk  # what the pipeline calls, a chunk in a box
     calls: list[int] = []
 
-    def failing(table: Any, **kwargs: Any) -> Any:
-        calls.append(table.height)
+    def failing(box: list[Any], **kwargs: Any) -> Any:
+        calls.append(box[0].height)
         if len(calls) == 4:
             raise RuntimeError("chunk 4 failed")
-        return real(table, **kwargs)
+        return real(box, **kwargs)
 
-    monkeypatch.setattr(evaluator, "evaluate_polars", failing)
+    monkeypatch.setattr(evaluator, "evaluate_chunk", failing)
     for suffix in (".parquet", ".csv"):
         calls.clear()
         target = tmp_path / f"out{suffix}"
@@ -534,3 +534,34 @@ def test_a_bad_row_deep_in_a_csv_read_with_yes_no_columns_is_refused_as_before(
     with pytest.raises(BatchInputError, match="ragged" if broken == "ragged" else "UTF-8") as caught:
         evaluate_file(source, target, columns=["worker_id"], chunk_size=1200)
     assert "\n" not in str(caught.value) and not target.exists() and not _pipeline_threads()
+
+
+def test_problems_text_per_distinct_text_equals_row_by_row() -> None:
+    """A big text column of problems is decoded and its bits summed once per distinct text (gathered back as one
+    number a row): the results equal those of the row-by-row route (the same table in slices too small for it), an
+    odd cell deep in the table included, and the errors are the model's."""
+    cells = ["deposit;no_rest", "[]", "NA", "deposit;deposit", "deposit;aliens", ";".join(["deposit"] * 17),
+             '["unpaid_wages", "no_rest"]', None, " deposit ; no_rest ", "no_rest"]
+    n = 5000
+    problems = [cells[i % 3] for i in range(n)]  # the common cells everywhere ...
+    odd = {4000 + 7 * k: cell for k, cell in enumerate(cells)}  # ... the others only deep in the table
+    for at, cell in odd.items():
+        problems[at] = cell
+    table = pl.DataFrame({"occupation": ["courier"] * n, "work_province": ["湖南省"] * n, "problems": problems},
+                         schema={"occupation": pl.String, "work_province": pl.String, "problems": pl.String})
+    lists, bits = normalise.problem_lists(table.get_column("problems"))
+    assert bits is not None  # the per-distinct route is taken; its sums are those of the rows' own lists
+    first, second, _ = normalise._problems("problems", lists.dtype, FIELDS["problems"])
+    row_bits = lists.to_frame().select(first).select(second).get_column(normalise.BITS)
+    assert bits.equals(row_bits) and bits.null_count() == row_bits.null_count() > 0
+    whole = evaluate_table(table)
+    sliced = pl.concat([evaluate_table(table.slice(at, 1000)) for at in range(0, n, 1000)])  # row by row
+    assert 1000 < normalise.DISTINCT_MIN_ROWS
+    assert whole.equals(sliced)
+    listed = whole.get_column("errors").to_list()
+    errors = {at: [(e["field"], e["code"]) for e in listed[at] or []] for at in odd}
+    by_cell = {cell: errors[at] for at, cell in odd.items()}
+    assert by_cell["deposit;aliens"] == [("problems.1", "literal_error")]
+    assert by_cell[";".join(["deposit"] * 17)] == [("problems", "too_long")]
+    assert all(by_cell[c] == [] for c in cells if c not in ("deposit;aliens", ";".join(["deposit"] * 17)))
+    assert whole.get_column("errors").is_not_null().sum() == 2

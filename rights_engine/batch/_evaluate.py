@@ -26,10 +26,10 @@ from ._normalise import (
     ROW,
     PlaceResolver,
     _is_string,
-    decode_problems,
     errors_column,
     fast_path,
     null_spellings,
+    problem_lists,
     slow_path,
 )
 
@@ -169,28 +169,47 @@ class BatchEvaluator:
     def evaluate_polars(self, table: pl.DataFrame, as_of: Optional[dt.date | str] = None, columns: Sequence[str] = (),
                         lang: str = "zh") -> pl.DataFrame:
         """Evaluate a polars table; the result has one row per input row, in the same order."""
+        day, columns = self._arguments(table, as_of, columns, lang)
+        if table.height > SLICE:  # a big table costs more per row in one piece (its intermediate columns leave the cache)
+            parts = [self._evaluate([table.slice(at, SLICE)], day, columns, lang) for at in range(0, table.height, SLICE)]
+            return pl.concat(parts, rechunk=False)
+        return self._evaluate([table], day, columns, lang)
+
+    def evaluate_chunk(self, box: list[pl.DataFrame], as_of: Optional[dt.date | str] = None,
+                       columns: Sequence[str] = (), lang: str = "zh") -> pl.DataFrame:
+        """:meth:`evaluate_polars` for the one table in ``box`` (at most :data:`SLICE` rows), taken out of the box:
+        when the caller keeps no other reference to it, its cells are freed once they are read, before the rules
+        run (the files' pipeline: a CSV chunk's text is the larger part of its memory)."""
+        day, columns = self._arguments(box[0], as_of, columns, lang)
+        return self._evaluate(box, day, columns, lang)
+
+    def _arguments(self, table: pl.DataFrame, as_of: Optional[dt.date | str], columns: Sequence[str], lang: str
+                   ) -> tuple[Optional[dt.date], list[str]]:
         if lang not in LANGS:
             raise BatchInputError("lang must be zh or en")
         try:  # as evaluate() takes it: a date, a datetime's day, an ISO date string, None / NaT / NA
-            as_of = as_of_argument(as_of, lang)
+            day = as_of_argument(as_of, lang)
         except ProfileError:
             raise BatchInputError("as_of must be a date (YYYY-MM-DD)") from None
         columns = list(dict.fromkeys(columns))
         self.check_columns(table.columns, columns)
-        if table.height > SLICE:  # a big table costs more per row in one piece (its intermediate columns leave the cache)
-            parts = [self._evaluate(table.slice(at, SLICE), as_of, columns, lang) for at in range(0, table.height, SLICE)]
-            return pl.concat(parts, rechunk=False)
-        return self._evaluate(table, as_of, columns, lang)
+        return day, columns
 
-    def _evaluate(self, table: pl.DataFrame, as_of: Optional[dt.date], columns: Sequence[str], lang: str
+    def _evaluate(self, box: list[pl.DataFrame], as_of: Optional[dt.date], columns: Sequence[str], lang: str
                   ) -> pl.DataFrame:
+        table = box.pop()  # the box's reference gone: the input's cells live as long as raw and carried below
         raw = table.select([c for c in table.columns if c in FIELDS]).with_row_index(ROW)
+        carried = table.select(columns) if columns else None
+        del table
+        bits: Optional[pl.Series] = None
         if "problems" in raw.columns and _is_string(raw.schema["problems"]):
-            raw = raw.with_columns(decode_problems(raw.get_column("problems")))
-        canon = fast_path(raw, self._places, self.rulebase.schema)
+            lists, bits = problem_lists(raw.get_column("problems"))
+            raw = raw.with_columns(lists)
+        canon = fast_path(raw, self._places, self.rulebase.schema, problem_bits=bits)
         errors: Optional[pl.DataFrame] = None
         if canon.get_column(BAD).any():
             canon, errors = self._refused(raw, canon, lang)
+        del raw  # the canonical columns are all the rules read (a CSV's text cells: freed here, when nobody holds them)
         day = pl.lit(as_of, dtype=pl.Date) if as_of is not None else pl.col("as_of").fill_null(dt.date.today())
         canon = canon.with_columns(day.alias(DAY))
         period = self._boundaries.search_sorted(canon.get_column(DAY), side="right").cast(pl.Int32)
@@ -208,8 +227,8 @@ class BatchEvaluator:
         else:
             result = result.with_columns(pl.lit(None, dtype=ERRORS).alias("errors"))
         result = result.rename({PROVINCE: "province", DAY: "as_of"})
-        if columns:
-            result = table.select(columns).hstack(result.get_columns())
+        if carried is not None:
+            result = carried.hstack(result.get_columns())
         return result
 
     def _refused(self, raw: pl.DataFrame, canon: pl.DataFrame, lang: str

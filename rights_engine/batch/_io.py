@@ -30,7 +30,7 @@ from typing import IO, Any, Literal, Optional
 
 import polars as pl
 
-from ._evaluate import BatchEvaluator, BatchInputError, shared_evaluator, shown_names
+from ._evaluate import SLICE, BatchEvaluator, BatchInputError, shared_evaluator, shown_names
 from ._normalise import CSV_NULLS, FIELDS, NO_TEXTS, YES_TEXTS
 
 DEFAULT_CHUNK = 1 << 19
@@ -143,7 +143,7 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
     # half when the yes/no columns are booleans (0.85 GiB at 262k rows; 4.6 CPU-s against 6.0 at 131k: each chunk
     # costs its own passes)
     rows = max(1, chunk_size // (CSV_TYPED_SHARE if yes_no else CSV_SHARE))
-    pending: list[pl.DataFrame] = []
+    pending: list[Any] = []  # Arrow record batches, made into one polars frame per chunk (see _joined)
     size = 0
     wanted = max(1, rows // 8)  # the first chunk small (one block): the evaluation starts sooner
     read = 0  # rows read (yielded or pending)
@@ -156,19 +156,16 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
                         skip -= batch.num_rows
                         continue
                     batch, skip = batch.slice(skip), 0
-                frame = pl.from_arrow(batch)
-                assert isinstance(frame, pl.DataFrame)
-                if pending and frame.schema != pending[0].schema:  # read as text from here on
-                    yield pl.concat(pending, rechunk=False)
-                    pending, size, wanted = [], 0, rows
-                pending.append(frame)
-                size += frame.height
-                read += frame.height
+                if pending and batch.schema != pending[0].schema:  # read as text from here on
+                    yield _joined(pending)
+                    size, wanted = 0, rows
+                pending.append(batch)
+                size += batch.num_rows
+                read += batch.num_rows
+                del batch  # held by pending only: see _joined
                 if size >= wanted:
-                    # the blocks side by side, not copied into one (a copy of every cell: 0.3-0.4 CPU-s per million
-                    # rows; the evaluation is as fast on the blocks)
-                    yield pl.concat(pending, rechunk=False)
-                    pending, size, wanted = [], 0, rows
+                    yield _joined(pending)
+                    size, wanted = 0, rows
             break
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             if not yes_no:
@@ -176,7 +173,22 @@ def read_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK, keep_text: Optional
             yes_no, skip = [], read  # a cell that is not yes or no (or a bad row: the text reader says which)
             rows = max(1, chunk_size // CSV_SHARE)
     if pending:
-        yield pl.concat(pending, rechunk=False)
+        yield _joined(pending)
+
+
+def _joined(blocks: list[Any]) -> pl.DataFrame:
+    """The blocks (Arrow record batches) of a chunk as one polars frame, side by side, not copied into one (a copy
+    of every cell: 0.3-0.4 CPU-s per million rows; the evaluation is as fast on the blocks), handed over in one call
+    rather than block by block (the reading thread's Python work, which waits for the GIL while the evaluating
+    threads hold it, is per call), and the list emptied: the reading generator, suspended at its yield, then holds
+    nothing of the chunk it gave, so the chunk's cells are freed as soon as its evaluation has read them
+    (:meth:`BatchEvaluator.evaluate_chunk`)."""
+    import pyarrow as pa
+
+    chunk = pl.from_arrow(pa.Table.from_batches(blocks), rechunk=False)
+    blocks.clear()
+    assert isinstance(chunk, pl.DataFrame)
+    return chunk
 
 
 def _csv_batches(path: Path, header: Sequence[str], yes_no: Sequence[str]) -> Iterator[Any]:
@@ -184,8 +196,9 @@ def _csv_batches(path: Path, header: Sequence[str], yes_no: Sequence[str]) -> It
     the ``yes_no`` columns booleans (a cell not among :data:`YES_TEXTS`, :data:`NO_TEXTS` or the null spellings:
     ``ArrowInvalid``)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
+
+    from ._arrow import cast
 
     flags = set(yes_no)
     pool = _arrow_pool()
@@ -195,20 +208,33 @@ def _csv_batches(path: Path, header: Sequence[str], yes_no: Sequence[str]) -> It
         # rows; the pipeline's other threads keep the cores busy
         read_options=pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8", use_threads=False),
         convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.bool_() if name in flags else pa.large_string() for name in header},
+            # cells as strings (32-bit offsets: a 4 MiB block cannot overflow them), a little cheaper to make than large
+            # strings (1M rows: about 0.02 CPU-s), then cast to views
+            column_types={name: pa.bool_() if name in flags else pa.string() for name in header},
             strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=list(CSV_NULLS),
             true_values=list(YES_TEXTS), false_values=list(NO_TEXTS)),
         memory_pool=pool,
     )
     # Arrow string views are polars' own string layout: cast in Arrow, the cells are handed over without a copy
-    # (measured on 1M rows: 0.15 CPU-s against 0.32 straight from large strings); pyarrow < 16 has no views
-    views = hasattr(pa, "string_view")
-    for batch in reader:
-        if views:
-            batch = pa.RecordBatch.from_arrays(
-                [column if name in flags else pc.cast(column, pa.string_view(), memory_pool=pool)
-                 for name, column in zip(header, batch.columns, strict=True)], names=list(header))
-        yield batch
+    # (measured on 1M rows: 0.15 CPU-s against 0.32 straight from large strings); pyarrow < 16 has no views. The cast
+    # is called without importing pyarrow.compute (_arrow.py: 50 ms before the first block otherwise)
+    if not hasattr(pa, "string_view"):
+        yield from reader
+        return
+
+    texts = [name for name in header if name not in flags]
+    views = pa.struct([(name, pa.string_view()) for name in texts])
+
+    def as_views(batch: Any) -> Any:
+        # the text columns cast in one call, as the fields of one struct (one call releasing and taking back the GIL
+        # a block, not one a column)
+        cast_texts = cast(pa.StructArray.from_arrays([batch.column(name) for name in texts], names=texts), views,
+                          memory_pool=pool).flatten() if texts else []
+        by_name = dict(zip(texts, cast_texts, strict=True))
+        return pa.RecordBatch.from_arrays([by_name[name] if name in by_name else batch.column(name) for name in header],
+                                          names=list(header))
+
+    yield from map(as_views, reader)  # (no block held here between two reads)
 
 
 def _arrow_pool() -> Any:
@@ -228,7 +254,7 @@ CSV_SHARE = 4
 #: ... or ``chunk_size // CSV_TYPED_SHARE`` while its yes/no columns are read as booleans.
 CSV_TYPED_SHARE = 2
 #: Bytes of CSV text parsed at a time (the reader's block; chunks are made of whole blocks). Cells are read as Arrow
-#: large strings (pyarrow's reader makes no string views) and cast to views before polars takes them.
+#: strings (pyarrow's reader makes no string views) and cast to views before polars takes them.
 CSV_BLOCK = 1 << 22
 
 
@@ -489,11 +515,17 @@ def _results(source: Path, chunk_size: int, evaluator: BatchEvaluator, as_of: Op
 
     entitlements = evaluator.outputs.entitlements
 
-    def evaluated(chunk: pl.DataFrame) -> tuple[pl.DataFrame, int, Counts]:
-        result = evaluator.evaluate_polars(chunk, as_of=as_of, columns=columns, lang=lang)
+    def evaluated(box: list[pl.DataFrame]) -> tuple[pl.DataFrame, int, Counts]:
+        # the chunk handed over in a box that the evaluation empties: nothing else holds it (the reader let it go, and
+        # the pool's work item holds only the box), so its cells are freed once they are read, before the rules run
+        rows = box[0].height
+        if rows > SLICE:  # a chunk bigger than one evaluation pass (a big --chunk-size)
+            result = evaluator.evaluate_polars(box.pop(), as_of=as_of, columns=columns, lang=lang)
+        else:
+            result = evaluator.evaluate_chunk(box, as_of=as_of, columns=columns, lang=lang)
         if result.schema != schema:  # a carried column read with another type in this chunk (all-null, say)
             result = result.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
-        return result, chunk.height, Counts.of(result, entitlements)  # counted here, merged in order
+        return result, rows, Counts.of(result, entitlements)  # counted here, merged in order
 
     handed: queue.Queue[Optional[Future[tuple[pl.DataFrame, int, Counts]]] | BaseException] = queue.Queue()
     room = threading.Semaphore(WORKERS)  # chunks handed over and not yet taken back
@@ -506,7 +538,7 @@ def _results(source: Path, chunk_size: int, evaluator: BatchEvaluator, as_of: Op
                 room.acquire()
                 if stop.is_set():
                     return
-                handed.put(pool.submit(evaluated, chunk))
+                handed.put(pool.submit(evaluated, [chunk]))
                 del chunk  # the reader keeps no chunk it handed over
             handed.put(None)
         except BaseException as exc:  # raised again by the consumer, as itself
