@@ -352,8 +352,11 @@ class Builder:
         """The profile fields whose answer could decide ``rule``: the fields of its atoms whose truth is unknown
         (memoised by the values of the facts it reads), each as the profile fields it is asked through."""
         names, found = self._unknown_names(rule)
-        if found is not None:
-            return found
+        return found if found is not None else self._asked_in_call(names)
+
+    def _asked_in_call(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The profile fields ``names`` are asked through in this call (some depend on the classification's needs or
+        on the places given), once per distinct ``names``."""
         found = self._asked.get(names)
         if found is None:
             found = self._asked[names] = self._asked_through(names)
@@ -590,7 +593,6 @@ class Builder:
         if pending is None:
             pending = texts.pending.setdefault(lang, {})
         facts = self.facts
-        asked = self._asked
         keep = self.keep
         for chunk in plan.chunks:  # the entitlements, a chunk of them at a time
             memo = chunk.memo.get(lang)
@@ -613,26 +615,19 @@ class Builder:
                 if len(parts) == 1:  # one rule grants it (most)
                     names, needs = parts[0]
                     if needs is None:
-                        needs = asked.get(names)
-                        if needs is None:
-                            needs = asked[names] = self._asked_through(names)
+                        needs = self._asked_in_call(names)
                 else:
-                    each: list[tuple[str, ...]] = []
-                    for names, shared in parts:
-                        if shared is None:
-                            shared = asked.get(names)
-                            if shared is None:
-                                shared = asked[names] = self._asked_through(names)
-                        each.append(shared)
-                    needs = tuple(dict.fromkeys(n for part in each for n in part))
+                    needs = tuple(dict.fromkeys(
+                        n for names, shared in parts
+                        for n in (shared if shared is not None else self._asked_in_call(names))))
                 several: tuple[Union[str, tuple[str, ...]], tuple[str, ...]] = (head, needs)
                 if not keep:  # these needs come from the classification's, which vary from profile to profile: a
                     # copy kept for a profile met once is never asked for again (and the garbage collector walks it)
-                    out.append((template[0], _with_needs(template[1], needs) if needs else template[1], several))
+                    out.append((template[0], _replaced(template[1], "needs", list(needs)) if needs else template[1], several))
                     continue
                 item = pending.get(several)
                 if item is None:
-                    item = (template[0], _with_needs(template[1], needs)) if needs else template
+                    item = (template[0], _replaced(template[1], "needs", list(needs))) if needs else template
                     if len(pending) >= _LIMIT:
                         pending.clear()
                     pending[several] = item
@@ -717,7 +712,7 @@ class Builder:
                 cache.clear()
             cache[key] = found
         if needs:
-            found = _with_needs(found, needs)
+            found = _replaced(found, "needs", list(needs))
         return group.keys[status != "applies"], found
 
     def entitlement(self, ent_id: str, contributing: Sequence[Rule], status: str,
@@ -1016,25 +1011,11 @@ def _replaced(model: _M, name: str, value: object) -> _M:
     values[name] = value
     _set(copied, "__dict__", values)
     fields_set = model.__pydantic_fields_set__
-    _set(copied, "__pydantic_fields_set__", fields_set | {name})
+    # the model's own set when it names the field already (a frozen model's set is never changed in place: a copy
+    # made by pydantic gets its own), else a new one
+    _set(copied, "__pydantic_fields_set__", fields_set if name in fields_set else fields_set | {name})
     _set(copied, "__pydantic_extra__", model.__pydantic_extra__)
     _set(copied, "__pydantic_private__", model.__pydantic_private__)
-    return copied
-
-
-def _with_needs(template: Entitlement, needs: tuple[str, ...]) -> Entitlement:
-    """``template`` with ``needs`` (what ``model_copy(update={"needs": ...})`` gives: a shallow copy of an
-    already-validated model with one field replaced), without pydantic's generic copy machinery."""
-    copied = _new_object(Entitlement)
-    values = template.__dict__.copy()
-    values["needs"] = list(needs)
-    _set(copied, "__dict__", values)
-    fields_set = template.__pydantic_fields_set__
-    # the template's own set when it names ``needs`` already (a frozen model's set is never changed in place: a
-    # copy made by pydantic gets its own), else a new one
-    _set(copied, "__pydantic_fields_set__", fields_set if "needs" in fields_set else fields_set | {"needs"})
-    _set(copied, "__pydantic_extra__", None)
-    _set(copied, "__pydantic_private__", None)
     return copied
 
 
