@@ -477,28 +477,17 @@ def not_granted_once(result: Result) -> list[tuple[NotGranted, tuple[tuple[str, 
 
     An entitlement two rules could grant (say a provincial clause and a national one) is not granted when both fail:
     it is shown once, with the failures of both and the citations of both, not once per rule."""
-    order: list[str] = []
-    firsts: dict[str, NotGranted] = {}
-    fails: dict[str, dict[tuple[str, str], None]] = {}
-    cites: dict[str, dict[str, Citation]] = {}
-    notes: dict[str, dict[str, None]] = {}
+    same_title: dict[str, list[NotGranted]] = {}
     for n in result.not_granted or ():
-        if n.title not in firsts:
-            order.append(n.title)
-            firsts[n.title], fails[n.title], cites[n.title], notes[n.title] = n, {}, {}, {}
-        fails[n.title].update(dict.fromkeys((f.field, str(f.truth)) for f in n.failed))
-        for c in n.citations:
-            cites[n.title].setdefault(c.model_dump_json(), c)
-        if n.note and not n.failed:
-            notes[n.title][n.note] = None
+        same_title.setdefault(n.title, []).append(n)
     out: list[tuple[NotGranted, tuple[tuple[str, str], ...]]] = []
-    for title in order:
-        n = firsts[title]
-        merged = list(cites[title].values())
-        note = " ".join(notes[title]) or None
-        if merged != list(n.citations) or note != n.note:
-            n = n.model_copy(update={"citations": merged, "note": note})
-        out.append((n, tuple(fails[title])))
+    for same in same_title.values():
+        n = same[0]
+        if len(same) > 1:  # a note says why when no condition failed (the exception withdrew it)
+            n = n.model_copy(update={
+                "citations": list({c.model_dump_json(): c for m in same for c in m.citations}.values()),
+                "note": " ".join(dict.fromkeys(m.note for m in same if m.note and not m.failed)) or None})
+        out.append((n, tuple(dict.fromkeys((f.field, str(f.truth)) for m in same for f in m.failed))))
     return out
 
 
