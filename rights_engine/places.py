@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -145,9 +145,9 @@ def resolve(province: str | None, city: str | None) -> Place | None:
     key = _clean(city)
     index = _index()
     if key not in index.places and key not in index.provinces:  # the province written before the city: 湖南省长沙市
-        for form, named in index.provinces.items():
-            if len(form) >= 2 and key.startswith(form) and key[len(form):] in index.places and prov in (None, named):
-                key, prov = key[len(form):], named
+        for named, rest in _after_province(key):
+            if prov in (None, named):
+                key, prov = rest, named
                 break
     as_province = index.provinces.get(key)
     candidates = index.places.get(key, [])
@@ -229,13 +229,21 @@ def romanised(name: str, province: str | None = None, *, city: bool) -> tuple[st
     return _hints(key, provinces=not city, within=within)
 
 
+def _after_province(key: str) -> Iterator[tuple[str, str]]:
+    """(province, the rest) for each name of a province ``key`` starts with where the rest is a place name: 湖南省长沙市
+    and 湖南长沙 give (湖南省, 长沙市 / 长沙)."""
+    index = _index()
+    for form, named in index.provinces.items():
+        if len(form) >= 2 and key.startswith(form) and key[len(form):] in index.places:
+            yield named, key[len(form):]
+
+
 def _chinese_hints(key: str, provinces: bool, within: str | None) -> tuple[str, ...]:
     index = _index()
     if provinces:
         found = [c.province for c in index.places.get(key, [])]
         if not found:  # a province and its city in one: 湖南省长沙市, 湖南长沙
-            found = [prov for form, prov in index.provinces.items() if len(form) >= 2 and key.startswith(form)
-                     and any(c.province == prov for c in index.places.get(key[len(form):], []))]
+            found = [prov for prov, rest in _after_province(key) if any(c.province == prov for c in index.places[rest])]
         return tuple(dict.fromkeys(found))[:4]
     elsewhere = [c for c in index.places.get(key, []) if within is not None and c.province != within]
     return tuple(dict.fromkeys(f"{c.province}{c.prefecture or ''}" for c in elsewhere))[:4]
