@@ -178,12 +178,6 @@ def diagnose(raw: pl.DataFrame, canon: pl.DataFrame, places: PlaceResolver, lang
     return flat, is_stuck.alias("undecided")
 
 
-def _text(field: str, code: str, lang: str) -> str:
-    """The message of ``code`` in ``field`` as ``ProfileError`` words it: a value outside an enum's domain lists the
-    allowed values of its field; other codes have one message each."""
-    return field_message(field, code, lang)
-
-
 def _codes(bad: pl.DataFrame, f: Field, dtype: pl.DataType, lang: str) -> tuple[Optional[pl.DataFrame], pl.Series]:
     """The rows ``bad`` refused ``f``: their (row, key, field, code, message), and the rows whose code is not
     decided. Each distinct code's message is worded once."""
@@ -194,8 +188,8 @@ def _codes(bad: pl.DataFrame, f: Field, dtype: pl.DataType, lang: str) -> tuple[
     out = bad.select(r, code.alias("code"))
     decided = out.filter(pl.col("code").is_not_null())
     codes = decided.get_column("code").unique().to_list()
-    text = (pl.lit(None, dtype=pl.String) if not codes else pl.lit(_text(f.name, codes[0], lang)) if len(codes) == 1 else
-            pl.col("code").replace_strict({c: _text(f.name, c, lang) for c in codes}, return_dtype=pl.String))
+    text = (pl.lit(None, dtype=pl.String) if not codes else pl.lit(field_message(f.name, codes[0], lang)) if len(codes) == 1 else
+            pl.col("code").replace_strict({c: field_message(f.name, c, lang) for c in codes}, return_dtype=pl.String))
     decided = decided.select(
         "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"), "code",
         text.alias("message"))
@@ -213,11 +207,11 @@ def _problems(bad: pl.DataFrame, dtype: pl.DataType, lang: str) -> tuple[Optiona
     frame = bad.select(r, too_long.alias("long"), items.list.eval(pl.element().is_null().arg_true()).alias("wrong"))
     long_rows = frame.filter("long").select(
         "r", pl.lit(_ORDER[f.name] * _ITEMS, dtype=pl.Int64).alias("key"), pl.lit(f.name).alias("field"),
-        pl.lit("too_long").alias("code"), pl.lit(_text(f.name, "too_long", lang)).alias("message"))
+        pl.lit("too_long").alias("code"), pl.lit(field_message(f.name, "too_long", lang)).alias("message"))
     item_rows = frame.filter(~pl.col("long")).select("r", "wrong").explode("wrong").drop_nulls("wrong").select(
         "r", (pl.lit(_ORDER[f.name] * _ITEMS) + pl.col("wrong").cast(pl.Int64) + 1).alias("key"),
         (pl.lit(f"{f.name}.") + pl.col("wrong").cast(pl.String)).alias("field"), pl.lit("literal_error").alias("code"),
-        pl.lit(_text(f.name, "literal_error", lang)).alias("message"))
+        pl.lit(field_message(f.name, "literal_error", lang)).alias("message"))
     # refused for no wrong item and no length (a problem listed twice, which the model accepts): its to read
     undecided = frame.filter(~pl.col("long") & (pl.col("wrong").list.len() == 0)).get_column("r")
     return pl.concat([long_rows, item_rows]), undecided
@@ -271,7 +265,7 @@ def with_messages(flat: pl.DataFrame, lang: str) -> pl.DataFrame:
     if not missing.height:
         return flat
     texts = pl.DataFrame(
-        [(field, code, _text(field, code, lang)) for field, code in missing.iter_rows()],
+        [(field, code, field_message(field, code, lang)) for field, code in missing.iter_rows()],
         schema={"field": pl.String, "code": pl.String, "text": pl.String}, orient="row")
     return (flat.join(texts, on=["field", "code"], how="left", maintain_order="left")
             .with_columns(pl.coalesce("message", "text").alias("message")).drop("text"))

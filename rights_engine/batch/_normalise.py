@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
@@ -474,10 +474,8 @@ class PlaceResolver:
                 # stored by _resolved from an older one): keep them, or their rows would read as "no place given"
                 provinces = [*known.provinces, *provinces]
                 cities = [*known.cities, *cities]
-            p = (*base.provinces, *[t for t in dict.fromkeys(provinces) if t not in base.provinces]) if base \
-                else tuple(dict.fromkeys(provinces))
-            c = (*base.cities, *[t for t in dict.fromkeys(cities) if t not in base.cities]) if base \
-                else tuple(dict.fromkeys(cities))
+            p = _extended(base.provinces if base else (), provinces)
+            c = _extended(base.cities if base else (), cities)
             slots = np.full((len(p) + 1) * (len(c) + 1), -1, dtype=np.int32)
             table = base.table if base else _pair_table([], self._prefecture)
             if base is not None:
@@ -518,6 +516,12 @@ class PlaceResolver:
         table = pairs.hstack(_pair_table([self.info(prefix, p, c) for p, c in pairs.iter_rows()],
                                          self._prefecture).get_columns())
         return texts.join(table, on=names, how="left", nulls_equal=True, maintain_order="left").drop(names)
+
+
+def _extended(texts: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+    """``texts`` and then each text of ``more`` not among them, once, in order."""
+    old = set(texts)
+    return (*texts, *[t for t in dict.fromkeys(more) if t not in old])
 
 
 def _unmatched(texts: Optional[pl.Series], codes: np.ndarray) -> list[str]:
